@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hvscope/limits.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -67,9 +67,13 @@ typedef struct hvs_vcpu_regs {
 #define HVS_REG_GPR    (1u << 0)        /* rax..r15, rip, rflags */
 #define HVS_REG_CR     (1u << 1)        /* cr0, cr2, cr3, cr4 */
 #define HVS_REG_EFER   (1u << 2)
-#define HVS_REG_SEG    (1u << 3)        /* fs_base, gs_base, kernel_gs_base */
+#define HVS_REG_SEG    (1u << 3)        /* fs_base, gs_base */
 #define HVS_REG_DT     (1u << 4)        /* idt/gdt base and limit */
 #define HVS_REG_CPL    (1u << 5)
+/* kernel_gs_base (MSR_KERNEL_GS_BASE): known only from dumps whose "QEMU"
+ * CPU-state note is long enough to hold it (newer than QEMU 7.2); QEMU's
+ * "info registers" does not print it, so a live VM never sets this bit. */
+#define HVS_REG_KGS    (1u << 6)
 
 /* CR4 bit that turns on 5-level paging. */
 #define HVS_CR4_LA57 (1ull << 12)

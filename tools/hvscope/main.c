@@ -1,2 +1,163 @@
-#include <stdio.h>
-int main(void) { puts("hvscope"); return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hvscope - hypervisor-level forensics for KVM/QEMU guests.
+ * The program parses options, calls the library and renders; no forensic
+ * logic lives here.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hvscope.h"
+
+void errorf(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("hvscope: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+void warnf(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("hvscope: warning: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+int target_opt(struct target_opts *t, int c, const char *arg) {
+        char *end;
+        switch (c) {
+        case 0x100:
+                t->session.kind = HVS_TARGET_VM_QMP;
+                t->session.path = arg;
+                return 1;
+        case 0x101: {
+                errno = 0;
+                long v = strtol(arg, &end, 10);
+                if (errno || *end || v <= 0 || v > INT32_MAX) {
+                        errorf("invalid --pid '%s'", arg);
+                        return -1;
+                }
+                t->session.kind = HVS_TARGET_VM_PID;
+                t->session.pid = (pid_t)v;
+                return 1;
+        }
+        case 0x102:
+                t->session.kind = HVS_TARGET_IMAGE;
+                t->session.path = arg;
+                return 1;
+        case 0x103:
+                t->session.kernel.btf_path = arg;
+                return 1;
+        case 0x104:
+                t->session.kernel.no_cache = true;
+                return 1;
+        case 0x105:
+                t->session.kernel.cache_dir = arg;
+                return 1;
+        case 0x106:
+                t->json = true;
+                return 1;
+        case 0x107:
+                t->pause = true;
+                return 1;
+        case 'v':
+                t->verbose = true;
+                return 1;
+        }
+        return 0;
+}
+
+static const char *target_name(const struct target_opts *t, char *buf, size_t cap) {
+        if (t->session.kind == HVS_TARGET_VM_PID)
+                snprintf(buf, cap, "QEMU pid %d", (int)t->session.pid);
+        else
+                snprintf(buf, cap, "'%s'", t->session.path);
+        return buf;
+}
+
+int target_open(struct target_opts *t, hvs_session **ret) {
+        if (!t->session.kind) {
+                errorf("no target: give --vm QMP_SOCKET, --pid QEMU_PID or --image FILE");
+                return -EINVAL;
+        }
+        t->session.sz = sizeof t->session;
+        hvs_diag d = { 0 };
+        bool tty = isatty(STDERR_FILENO);
+        if (tty)
+                fputs("hvscope: finding the guest kernel...\r", stderr);
+        int r = hvs_session_open(&t->session, &d, ret);
+        if (tty)
+                fputs("\033[K", stderr);
+        char name[4200];
+        if (r < 0) {
+                errorf("cannot open %s: %s", target_name(t, name, sizeof name), d.msg[0] ? d.msg : hvs_strerror(r));
+                return r;
+        }
+        if (t->verbose) {
+                const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(*ret));
+                const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(*ret));
+                fprintf(stderr,
+                        "hvscope: %s%s%s: %s\n"
+                        "hvscope: _text va 0x%016" PRIx64 " pa 0x%" PRIx64 " (KASLR slide 0x%" PRIx64 "), %d-level paging, "
+                        "profile from %s, types from %s, %zu symbols, found in %.1f ms\n",
+                        mi->source, mi->accel[0] ? " accel " : "", mi->accel, i->banner, i->text_va, i->text_pa,
+                        (uint64_t)i->kaslr_slide, (int)i->paging, i->profile_source, i->btf_source, i->nsyms,
+                        (double)i->open_ns / 1e6);
+        }
+        if (t->pause) {
+                r = hvs_session_pause(*ret);
+                if (r < 0 && r != -EOPNOTSUPP) {
+                        errorf("cannot pause %s: %s", target_name(t, name, sizeof name),
+                               hvs_mem_errmsg(hvs_session_mem(*ret)));
+                        *ret = hvs_session_close(*ret);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static void usage(FILE *f) {
+        fputs("usage: hvscope <command> [options]\n"
+              "\n"
+              "Look inside a running KVM/QEMU virtual machine, or a memory dump of one,\n"
+              "from the hypervisor host: nothing is installed in the guest and no kernel\n"
+              "profile is downloaded.\n"
+              "\n"
+              "commands:\n"
+              "  ps       processes of the guest (table, --tree, --json)\n"
+              "  kernel   the guest kernel hvscope found: version, KASLR, paging\n"
+              "\n"
+              "target options (every command):\n" TARGET_HELP
+              "\n"
+              "'hvscope <command> --help' shows a command's own options.\n",
+              f);
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                usage(stderr);
+                return 1;
+        }
+        const char *cmd = argv[1];
+        if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+                usage(stdout);
+                return 0;
+        }
+        if (!strcmp(cmd, "--version")) {
+                printf("hvscope %s\n", HVS_VERSION_STRING);
+                return 0;
+        }
+        if (!strcmp(cmd, "ps"))
+                return cmd_ps(argc - 1, argv + 1);
+        if (!strcmp(cmd, "kernel"))
+                return cmd_kernel(argc - 1, argv + 1);
+        errorf("unknown command '%s' (see 'hvscope --help')", cmd);
+        return 1;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* hvscope kernel: what hvscope found about the guest kernel and how. */
+#include <inttypes.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "hvscope.h"
+
+int cmd_kernel(int argc, char **argv) {
+        static const struct option longopts[] = { TARGET_LONG_OPTS, { "help", no_argument, NULL, 'h' }, { 0 } };
+        struct target_opts t = { 0 };
+        int c;
+        while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+                int k = target_opt(&t, c, optarg);
+                if (k < 0)
+                        return 1;
+                if (k == 0) {
+                        fputs("usage: hvscope kernel [--json] (--vm QMP_SOCKET | --pid QEMU_PID | --image FILE)\n"
+                              TARGET_HELP, c == 'h' ? stdout : stderr);
+                        return c == 'h' ? 0 : 1;
+                }
+        }
+        hvs_session *s = NULL;
+        if (target_open(&t, &s) < 0)
+                return 1;
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        const hvs_mem_info *m = hvs_mem_get_info(hvs_session_mem(s));
+        char text_va[32], text_pa[32], pob[32], root[32], slide[32];
+        snprintf(text_va, sizeof text_va, "0x%016" PRIx64, i->text_va);
+        snprintf(text_pa, sizeof text_pa, "0x%" PRIx64, i->text_pa);
+        snprintf(pob, sizeof pob, "0x%016" PRIx64, i->page_offset_base);
+        snprintf(root, sizeof root, "0x%" PRIx64, i->root);
+        snprintf(slide, sizeof slide, "0x%" PRIx64, (uint64_t)i->kaslr_slide);
+        const char *kaslr = i->kaslr_slide || i->phys_slide ? "on" : "off";
+        if (t.json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "banner", json_object_new_string(i->banner));
+                json_object_object_add(o, "release", json_object_new_string(i->release));
+                json_object_object_add(o, "source", json_object_new_string(m->source));
+                json_object_object_add(o, "accelerator", json_object_new_string(m->accel));
+                json_object_object_add(o, "kaslr", json_object_new_string(kaslr));
+                json_object_object_add(o, "kaslr_slide", json_object_new_string(slide));
+                json_object_object_add(o, "text_va", json_object_new_string(text_va));
+                json_object_object_add(o, "text_pa", json_object_new_string(text_pa));
+                json_object_object_add(o, "page_offset_base", json_object_new_string(pob));
+                json_object_object_add(o, "page_table_root", json_object_new_string(root));
+                json_object_object_add(o, "paging_levels", json_object_new_int(i->paging));
+                json_object_object_add(o, "symbols", json_object_new_int64((int64_t)i->nsyms));
+                json_object_object_add(o, "profile_source", json_object_new_string(i->profile_source));
+                json_object_object_add(o, "types_source", json_object_new_string(i->btf_source));
+                json_object_object_add(o, "profile_cache", json_object_new_string(i->cache_path));
+                json_object_object_add(o, "open_ms", json_object_new_double((double)i->open_ns / 1e6));
+                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(o);
+        } else {
+                printf("%-18s %s\n", "banner", i->banner);
+                printf("%-18s %s\n", "release", i->release);
+                printf("%-18s %s\n", "source", m->source);
+                if (m->accel[0])
+                        printf("%-18s %s\n", "accelerator", m->accel);
+                printf("%-18s %s (slide %s)\n", "kaslr", kaslr, slide);
+                printf("%-18s %s (physical %s)\n", "_text", text_va, text_pa);
+                printf("%-18s %s\n", "page_offset_base", pob);
+                printf("%-18s %s (%d-level paging, from %s)\n", "page tables", root, (int)i->paging, i->root_source);
+                printf("%-18s %zu\n", "symbols", i->nsyms);
+                printf("%-18s %s (types from %s)\n", "profile", i->profile_source, i->btf_source);
+                if (i->cache_path[0])
+                        printf("%-18s %s\n", "profile cache", i->cache_path);
+                printf("%-18s %.1f ms\n", "found in", (double)i->open_ns / 1e6);
+        }
+        hvs_session_close(s);
+        return 0;
+}

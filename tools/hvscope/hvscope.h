@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the hvscope program's subcommands: target options and reporting. */
+#ifndef HVSCOPE_TOOL_H
+#define HVSCOPE_TOOL_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <hvscope/hvscope.h>
+
+/* Options every subcommand that reads a guest takes. */
+struct target_opts {
+        hvs_session_opts session;
+        bool json;
+        bool pause;
+        bool verbose;
+};
+
+/* getopt_long entries and handling for the target options; ids >= 0x100. */
+#define TARGET_LONG_OPTS                                                    \
+        { "vm", required_argument, NULL, 0x100 },                           \
+        { "pid", required_argument, NULL, 0x101 },                          \
+        { "image", required_argument, NULL, 0x102 },                        \
+        { "btf", required_argument, NULL, 0x103 },                          \
+        { "no-cache", no_argument, NULL, 0x104 },                           \
+        { "cache-dir", required_argument, NULL, 0x105 },                    \
+        { "json", no_argument, NULL, 0x106 },                               \
+        { "pause", no_argument, NULL, 0x107 },                              \
+        { "verbose", no_argument, NULL, 'v' }
+
+#define TARGET_HELP                                                                    \
+        "  --vm QMP_SOCKET    a live QEMU VM, by its QMP unix socket\n"                \
+        "  --pid QEMU_PID     a live QEMU VM, by the PID of its QEMU process\n"        \
+        "  --image FILE       a memory dump (ELF core from dump-guest-memory or\n"     \
+        "                     virsh dump --memory-only, or a raw physical image)\n"    \
+        "  --btf FILE         kernel types from this BTF or vmlinux file instead of\n" \
+        "                     the guest's own BTF\n"                                   \
+        "  --no-cache         neither read nor write the kernel profile cache\n"       \
+        "  --cache-dir DIR    profile cache directory (default ~/.cache/hvscope)\n"    \
+        "  --pause            pause a live VM while reading, for a consistent view\n"  \
+        "  --json             machine-readable output\n"                               \
+        "  -v, --verbose      say how the kernel was found, on stderr\n"
+
+/* Returns 1 if @c was a target option (consumed), 0 if not, -1 on bad input. */
+int target_opt(struct target_opts *t, int c, const char *arg);
+/* Opens the session; on failure prints the one-line error and returns -errno. */
+int target_open(struct target_opts *t, hvs_session **ret);
+/* Prints "hvscope: <fmt>" to stderr. */
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_ps(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
+
+#endif
