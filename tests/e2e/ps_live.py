@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""End-to-end: `hvscope ps` against the real lab guest, compared with the guest's own view.
+
+For KASLR off (vmlinux) and on (bzImage), boots the lab guest under QEMU and checks:
+  * live VM: every PID the guest's `ps` shows in two reads taken before and after
+    hvscope's read is listed by hvscope with the same name and parent, and every
+    PID hvscope lists was seen by the guest in one of the two reads (so processes
+    that start or end between the reads, such as the shell that runs `ps`, cannot
+    make the test flaky; the lab's long-lived processes never fork on their own);
+  * the full command lines of user processes match /proc/PID/cmdline;
+  * hvscope's _text and KASLR slide match the guest's /proc/kallsyms;
+  * a second run is a warm start from the profile cache;
+  * the same comparison on an ELF core written by QEMU's dump-guest-memory;
+  * bad input gives one line on stderr and exit status 1.
+Name rule: for workqueue workers the guest's /proc shows "kworker/0:1-events"
+(task->comm plus the workqueue's name, fs/proc/array.c); hvscope reports
+task->comm, so a guest name equal to hvscope's followed by '-' or '+' matches.
+The VM is stopped and every file removed even when a check fails.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.environ.get("HVS_SOURCE_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+from guest_exec import guest_exec  # noqa: E402
+
+HVSCOPE = os.environ.get("HVSCOPE") or os.path.join(ROOT, "build", "tools", "hvscope", "hvscope")
+RUN_GUEST = os.path.join(ROOT, "lab", "run-guest.sh")
+
+passed = 0
+failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failed += 1
+        print(f"FAIL {what}")
+    return cond
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def guest(env, cmd):
+    rc, out = guest_exec(env["HVS_SERIAL"], cmd, timeout=60)
+    if rc != 0:
+        raise RuntimeError(f"guest command {cmd!r} failed ({rc}): {out}")
+    return out
+
+
+def guest_ps(env):
+    """{pid: (ppid, name)} from busybox ps in the guest."""
+    procs = {}
+    for line in guest(env, "ps -o pid,ppid,comm").splitlines()[1:]:
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0].isdigit():
+            procs[int(parts[0])] = (int(parts[1]), parts[2].strip())
+    return procs
+
+
+def guest_cmdlines(env):
+    """{pid: [argv...]} for processes with a non-empty /proc/PID/cmdline."""
+    out = guest(env, "for p in /proc/[0-9]*; do [ -s $p/cmdline ] || continue; "
+                     "printf '%s ' ${p#/proc/}; tr '\\000' '\\001' < $p/cmdline; echo; done")
+    res = {}
+    for line in out.splitlines():
+        pid, _, rest = line.partition(" ")
+        if pid.isdigit() and rest:
+            res[int(pid)] = rest.rstrip("\x01").split("\x01")
+    return res
+
+
+def hvscope_json(args, cache):
+    r = run([HVSCOPE] + args + ["--json", "--cache-dir", cache])
+    if r.returncode != 0:
+        raise RuntimeError(f"hvscope {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def names_match(guest_name, hv_name):
+    return guest_name == hv_name or (guest_name.startswith(hv_name) and guest_name[len(hv_name):][:1] in ("-", "+"))
+
+
+def compare(label, g1, hv, g2, cmdlines=None):
+    hvp = {p["pid"]: p for p in hv["processes"]}
+    check(not hv["truncated"], f"{label}: task list complete")
+    stable = set(g1) & set(g2)
+    missing = [p for p in sorted(stable) if p not in hvp]
+    check(not missing, f"{label}: all {len(stable)} PIDs the guest shows are listed" + (f" (missing {missing})" if missing else ""))
+    bad_names = [(p, g1[p][1], hvp[p]["name"]) for p in sorted(stable) if p in hvp and not names_match(g1[p][1], hvp[p]["name"])]
+    check(not bad_names, f"{label}: names match" + (f" {bad_names}" if bad_names else ""))
+    bad_ppid = [(p, g1[p][0], hvp[p]["ppid"]) for p in sorted(stable) if p in hvp and g1[p][0] != hvp[p]["ppid"]]
+    check(not bad_ppid, f"{label}: parents match" + (f" {bad_ppid}" if bad_ppid else ""))
+    extra = [p for p in sorted(hvp) if p not in g1 and p not in g2]
+    check(not extra, f"{label}: hvscope lists no PID the guest never showed" + (f" (extra {extra})" if extra else ""))
+    if cmdlines is not None:
+        bad = [(p, cmdlines[p], hvp[p]["argv"]) for p in sorted(stable) if p in cmdlines and p in hvp and cmdlines[p] != hvp[p]["argv"]]
+        n = len([p for p in stable if p in cmdlines])
+        check(n >= 4 and not bad, f"{label}: command lines of {n} user processes match /proc/PID/cmdline" + (f" {bad}" if bad else ""))
+    lab = {p["name"]: p for p in hv["processes"]}
+    for name, argv0 in (("httpd", "httpd"), ("nc", "nc"), ("hvs-labd", "/bin/sh")):
+        check(name in lab and lab[name]["argv"][:1] == [argv0], f"{label}: lab process '{name}' found with its arguments")
+
+
+def qmp(sock_path, command, arguments=None, timeout=120):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    f = s.makefile("rwb")
+    f.readline()
+    for msg in ({"execute": "qmp_capabilities"}, {"execute": command, **({"arguments": arguments} if arguments else {})}):
+        f.write(json.dumps(msg).encode() + b"\n")
+        f.flush()
+        while True:
+            reply = json.loads(f.readline())
+            if "return" in reply or "error" in reply:
+                break
+    s.close()
+    if "error" in reply:
+        raise RuntimeError(f"qmp {command}: {reply['error']}")
+    return reply["return"]
+
+
+def expect_error(label, args):
+    r = run([HVSCOPE] + args)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(r.returncode == 1 and len(lines) == 1 and lines[0].startswith("hvscope: ") and not r.stdout,
+          f"bad input: {label} -> exit 1 and one line ({r.returncode}: {r.stderr.strip()!r})")
+
+
+def one_guest(kaslr, work):
+    name = f"e2e-ps-{kaslr}-{os.getpid()}"
+    cache = os.path.join(work, f"cache-{kaslr}")
+    env = {}
+    try:
+        r = run([RUN_GUEST, "start", "--name", name, "--kaslr", kaslr])
+        if not check(r.returncode == 0, f"[kaslr {kaslr}] lab guest boots"):
+            print(r.stderr)
+            return
+        for line in r.stdout.splitlines():
+            k, _, v = line.partition("=")
+            env[k] = v.strip("'\"")
+        label = f"[kaslr {kaslr}] live"
+
+        # Live VM, cold start (empty cache).
+        g1 = guest_ps(env)
+        t0 = time.monotonic()
+        hv = hvscope_json(["ps", "--vm", env["HVS_QMP"]], cache)
+        cold = time.monotonic() - t0
+        g2 = guest_ps(env)
+        cmdlines = guest_cmdlines(env)
+        compare(label, g1, hv, g2, cmdlines)
+        print(f"     {label}: cold ps {cold * 1000:.0f} ms, {len(hv['processes'])} processes")
+
+        # Kernel placement against the guest's own kallsyms.
+        k = hvscope_json(["kernel", "--vm", env["HVS_QMP"]], cache)
+        text = guest(env, "grep ' _text$' /proc/kallsyms").split()[0]
+        check(int(k["text_va"], 16) == int(text, 16), f"{label}: _text {k['text_va']} matches guest /proc/kallsyms {text}")
+        check(k["kaslr"] == kaslr, f"{label}: KASLR reported {k['kaslr']}")
+        check(k["profile_source"] == "cache", f"{label}: second run starts warm from the profile cache ({k['profile_source']})")
+        uname = guest(env, "uname -r").strip()
+        check(k["release"] == uname, f"{label}: release {k['release']} matches uname -r {uname}")
+        check(k["paging_levels"] in (4, 5), f"{label}: {k['paging_levels']}-level paging")
+
+        # Warm ps by QEMU PID.
+        g1 = guest_ps(env)
+        hv = hvscope_json(["ps", "--pid", env["HVS_QEMU_PID"]], cache)
+        g2 = guest_ps(env)
+        compare(f"[kaslr {kaslr}] --pid", g1, hv, g2)
+
+        # A dump-guest-memory ELF core of the same VM.
+        dump = os.path.join(work, f"dump-{kaslr}.elf")
+        g1 = guest_ps(env)
+        qmp(env["HVS_QMP"], "dump-guest-memory", {"paging": False, "protocol": "file:" + dump})
+        g2 = guest_ps(env)
+        hv = hvscope_json(["ps", "--image", dump], cache)
+        compare(f"[kaslr {kaslr}] dump", g1, hv, g2)
+        hv = hvscope_json(["ps", "--image", dump, "--no-cache"], cache)
+        compare(f"[kaslr {kaslr}] dump, no cache", g1, hv, g2)
+
+        if kaslr == "off":
+            trunc = os.path.join(work, "truncated.elf")
+            with open(dump, "rb") as src, open(trunc, "wb") as dst:
+                dst.write(src.read(1 << 20))
+            expect_error("truncated dump", ["ps", "--image", trunc, "--no-cache"])
+            notlinux = os.path.join(work, "zeros.raw")
+            with open(notlinux, "wb") as f:
+                f.truncate(16 << 20)
+            expect_error("a guest that is not Linux", ["ps", "--image", notlinux, "--no-cache"])
+            expect_error("non-ELF text file", ["ps", "--image", os.path.join(ROOT, "README.md"), "--no-cache"])
+            expect_error("missing QMP socket", ["ps", "--vm", os.path.join(work, "nope.sock")])
+            expect_error("missing dump", ["ps", "--image", os.path.join(work, "nope.elf")])
+            expect_error("PID that is not QEMU", ["ps", "--pid", str(os.getpid())])
+            expect_error("no target", ["ps"])
+            os.unlink(dump)
+    finally:
+        run([RUN_GUEST, "stop", "--name", name])
+        check(not os.path.exists(f"/dev/shm/hvs-lab-{name}.ram"), f"[kaslr {kaslr}] VM stopped and its RAM file removed")
+
+
+def main():
+    r = run([os.path.join(ROOT, "lab", "build-guest.sh")])
+    if r.returncode != 0:
+        print(r.stdout, r.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    work = tempfile.mkdtemp(prefix="hvs-e2e-ps-")
+    try:
+        for kaslr in ("off", "on"):
+            try:
+                one_guest(kaslr, work)
+            except Exception as e:  # a failed step fails the test, the VM is already stopped
+                check(False, f"[kaslr {kaslr}] {e}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
