@@ -14,7 +14,8 @@ set -euo pipefail
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${HVS_LAB_DIR:-$LAB/out}
 PY=/usr/bin/python3
-SERIES=6.1
+DEFAULT_SERIES=6.1
+SERIES=$DEFAULT_SERIES
 # Modules the guest needs (their dependencies are added automatically).
 WANT_MODULES=(virtio_pci virtio_blk virtio_net ext4)
 
@@ -62,7 +63,9 @@ ensure_tools() {
 # apt-cache needs package lists; fetch them once if there are none.
 APT_UPDATED=0
 apt_ready() {
-	if [[ $APT_UPDATED == 0 ]] && ! apt-cache policy linux-image-amd64 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+	local policy
+	policy=$(apt-cache policy linux-image-amd64 2>/dev/null || true)
+	if [[ $APT_UPDATED == 0 && $policy != *"Candidate: "[0-9]* ]]; then
 		log "apt-get update"
 		apt-get update -qq >&2
 	fi
@@ -97,7 +100,7 @@ fetch_kernel() {
 		log "downloading $pkg $ver"
 		# apt-get download writes into the current directory. As root it warns
 		# that the _apt user cannot write there; that is harmless.
-		(cd "$OUT/debs" && apt-get download "$pkg=$ver" 2> >(grep -v 'unsandboxed as root' >&2))
+		(cd "$OUT/debs" && apt-get download "$pkg=$ver" 2> >(grep -v 'unsandboxed as root' >&2) >&2)
 	fi
 	[[ -s $deb ]] || { log "download of $pkg failed"; return 1; }
 	echo "$deb"
@@ -182,7 +185,7 @@ build_disk() {
 	rm -f "$out.tmp"
 	# -d fills the file system from a directory: no root, no loop mount.
 	mkfs.ext4 -q -F -L hvs-data -U 6876732d-6c61-6200-0000-000000000001 \
-		-E root_owner=0:0 -d "$stage" "$out.tmp" 32M
+		-E root_owner=0:0 -d "$stage" "$out.tmp" 32M >/dev/null
 	mv -f "$out.tmp" "$out"
 }
 
@@ -220,10 +223,12 @@ main() {
 		DISK=$kdir/data.ext4
 	EOF
 	chmod 644 "$manifest"
-	cp "$manifest" "$OUT/manifest-$SERIES"
-	mv -f "$manifest" "$OUT/manifest"
-	log "done in $(($(date +%s) - start)) s; manifest: $OUT/manifest"
-	cat "$OUT/manifest"
+	# manifest-SERIES for each series; plain "manifest" (what run-guest.sh
+	# uses without --kernel) only for the default series.
+	[[ $SERIES != "$DEFAULT_SERIES" ]] || cp "$manifest" "$OUT/manifest"
+	mv -f "$manifest" "$OUT/manifest-$SERIES"
+	log "done in $(($(date +%s) - start)) s; manifest: $OUT/manifest-$SERIES"
+	cat "$OUT/manifest-$SERIES"
 }
 
 main

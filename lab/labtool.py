@@ -8,7 +8,6 @@ Subcommands:
   qmp-quit SOCK [TIMEOUT]          ask the QEMU behind a QMP socket to quit
 """
 import bz2
-import gzip
 import lzma
 import os
 import socket
