@@ -100,6 +100,8 @@ HVS_API void hvs_vas_flush(hvs_vas *as);
 typedef struct hvs_vas_stats {
         uint64_t hits, misses, walks_failed;
 } hvs_vas_stats;
+
+/** hvs_vas_get_stats() - the counters of @as; cannot fail. */
 HVS_API hvs_vas_stats hvs_vas_get_stats(const hvs_vas *as);
 
 #ifdef __cplusplus
