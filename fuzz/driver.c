@@ -15,7 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (64u << 20)
+#define FUZZ_MAX_INPUT (64u << 20)
 
 static int run_file(const char *path, unsigned *count) {
         FILE *f = fopen(path, "rb");
@@ -23,12 +23,12 @@ static int run_file(const char *path, unsigned *count) {
                 fprintf(stderr, "fuzz-driver: cannot open '%s': %s\n", path, strerror(errno));
                 return -1;
         }
-        uint8_t *buf = malloc(MAX_INPUT);
+        uint8_t *buf = malloc(FUZZ_MAX_INPUT);
         if (!buf) {
                 fclose(f);
                 return -1;
         }
-        size_t n = fread(buf, 1, MAX_INPUT, f);
+        size_t n = fread(buf, 1, FUZZ_MAX_INPUT, f);
         fclose(f);
         /* Copy to an exact-size allocation so ASan sees overreads. */
         uint8_t *exact = malloc(n ? n : 1);
