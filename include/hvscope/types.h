@@ -202,6 +202,12 @@ HVS_API int hvs_profile_symbol(hvs_profile *p, const char *name, uint64_t *ret_v
 HVS_API int hvs_profile_ksyms(hvs_profile *p, hvs_ksyms **ret);
 
 /**
+ * hvs_profile_nsyms() - number of symbols, without materialising the table
+ * of a lazily loaded profile. Cannot fail; 0 for NULL.
+ */
+HVS_API size_t hvs_profile_nsyms(const hvs_profile *p);
+
+/**
  * hvs_profile_field() - offset (and size) of @type.@path, memoized: answered
  * from the profile's table when present (e.g. loaded from cache), else
  * resolved from the BTF and remembered.

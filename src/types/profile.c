@@ -306,6 +306,12 @@ static int materialise_ksyms(hvs_profile *p) {
         return 0;
 }
 
+size_t hvs_profile_nsyms(const hvs_profile *p) {
+        if (!p)
+                return 0;
+        return p->ksyms ? hvs_ksyms_count(p->ksyms) : p->nsyms;
+}
+
 int hvs_profile_ksyms(hvs_profile *p, hvs_ksyms **ret) {
         if (!p || !ret)
                 return -EINVAL;

@@ -167,16 +167,18 @@ static int find_banners(hvs_mem *m, struct banner_hit *hits, size_t max, size_t 
 
 /* Paging mode: from a vCPU's CR4 when known, else from the kernel's own flag. */
 static enum hvs_paging find_paging(hvs_linux *k, uint64_t text_va) {
-        const hvs_vcpu_regs *regs;
-        size_t nregs;
-        if (hvs_mem_vcpus(k->mem, &regs, &nregs) == 0 && nregs > 0 && (regs[0].valid & HVS_REG_CR) &&
-            regs[0].cr0 & (1ull << 31))
-                return regs[0].cr4 & HVS_CR4_LA57 ? HVS_PAGING_5LEVEL : HVS_PAGING_4LEVEL;
+        /* The kernel's own flag first: it is what the kernel built its tables
+         * for, and reading it costs no round trip to a live VMM. */
         uint64_t va;
         uint8_t raw[4];
         if (hvs_profile_symbol(k->profile, "__pgtable_l5_enabled", &va) == 0 &&
             hvs_mem_read(k->mem, HVS_GPA(va - text_va + k->info.text_pa), raw, sizeof raw) == 0)
                 return hvs_le32(raw) ? HVS_PAGING_5LEVEL : HVS_PAGING_4LEVEL;
+        const hvs_vcpu_regs *regs;
+        size_t nregs;
+        if (hvs_mem_vcpus(k->mem, &regs, &nregs) == 0 && nregs > 0 && (regs[0].valid & HVS_REG_CR) &&
+            regs[0].cr0 & (1ull << 31))
+                return regs[0].cr4 & HVS_CR4_LA57 ? HVS_PAGING_5LEVEL : HVS_PAGING_4LEVEL;
         return HVS_PAGING_4LEVEL;
 }
 
@@ -394,6 +396,7 @@ static int cold_open(hvs_linux *k, const hvs_linux_opts *o, hvs_diag *diag) {
                 return HVS_BADMSG(diag, "no banner copy sits at linux_banner's offset from an aligned _text");
         }
         k->info.text_pa = chosen->pa - boff;
+        k->info.text_va = text.addr;    /* lx_image_pa() needs both; confirmed by place_virtual() */
         hvs_strlcpy(k->info.banner, chosen->text, sizeof k->info.banner);
 
         r = hvs_profile_new(k->info.banner, syms, text.addr, NULL, &k->profile);
@@ -443,9 +446,7 @@ static int finish_open(hvs_linux *k, hvs_diag *diag) {
                 return HVS_DIAG(diag, -ENOENT, "kernel has no 'init_task' symbol");
         k->init_task = va;
         set_release(&k->info);
-        hvs_ksyms *syms;
-        if (hvs_profile_ksyms(k->profile, &syms) == 0)
-                k->info.nsyms = hvs_ksyms_count(syms);
+        k->info.nsyms = hvs_profile_nsyms(k->profile);
         return 0;
 }
 
