@@ -10,7 +10,8 @@ For KASLR off (vmlinux) and on (bzImage), boots the lab guest under QEMU and che
   * the full command lines of user processes match /proc/PID/cmdline;
   * hvscope's _text and KASLR slide match the guest's /proc/kallsyms;
   * a second run is a warm start from the profile cache;
-  * the same comparison on an ELF core written by QEMU's dump-guest-memory;
+  * the same comparison on an ELF core written by QEMU's dump-guest-memory, and on
+    the VM's RAM file read as a raw physical image;
   * bad input gives one line on stderr and exit status 1.
 Name rule: for workqueue workers the guest's /proc shows "kworker/0:1-events"
 (task->comm plus the workqueue's name, fs/proc/array.c); hvscope reports
@@ -71,8 +72,9 @@ def guest_ps(env):
 
 def guest_cmdlines(env):
     """{pid: [argv...]} for processes with a non-empty /proc/PID/cmdline."""
-    out = guest(env, "for p in /proc/[0-9]*; do [ -s $p/cmdline ] || continue; "
-                     "printf '%s ' ${p#/proc/}; tr '\\000' '\\001' < $p/cmdline; echo; done")
+    # /proc files report size 0, so test the content, not the size.
+    out = guest(env, "for p in /proc/[0-9]*; do c=$(tr '\\000' '\\001' < $p/cmdline 2>/dev/null); "
+                     "[ -n \"$c\" ] && echo \"${p#/proc/} $c\"; done; true")
     res = {}
     for line in out.splitlines():
         pid, _, rest = line.partition(" ")
@@ -188,6 +190,12 @@ def one_guest(kaslr, work):
         compare(f"[kaslr {kaslr}] dump", g1, hv, g2)
         hv = hvscope_json(["ps", "--image", dump, "--no-cache"], cache)
         compare(f"[kaslr {kaslr}] dump, no cache", g1, hv, g2)
+
+        # The VM's RAM file read as a raw physical image (offset == guest-physical address).
+        g1 = guest_ps(env)
+        hv = hvscope_json(["ps", "--image", env["HVS_RAM"]], cache)
+        g2 = guest_ps(env)
+        compare(f"[kaslr {kaslr}] raw image", g1, hv, g2)
 
         if kaslr == "off":
             trunc = os.path.join(work, "truncated.elf")
