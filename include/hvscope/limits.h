@@ -15,8 +15,11 @@
 #define HVS_DEFAULT_MAX_CMDLINE 4096u
 /* Bytes of a NUL-terminated string read from the guest when none is given. */
 #define HVS_MAX_GUEST_STR 4096u
-/* Program headers accepted in an ELF core (QEMU writes one per RAM block). */
-#define HVS_MAX_ELF_PHDRS 4096u
+/* Program headers accepted in an ELF core. QEMU writes one per RAM block
+ * with paging=false, but one per guest virtual mapping with paging=true
+ * (65,775 for an idle 3 GiB Linux 6.1 guest), which then merge into a few
+ * physical ranges. */
+#define HVS_MAX_ELF_PHDRS (1u << 20)
 /* Bytes of ELF notes read from a core (CPU state of up to 4096 vCPUs). */
 #define HVS_MAX_ELF_NOTES_BYTES (16u << 20)
 /* vCPUs described by a dump or a live VM. */

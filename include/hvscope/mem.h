@@ -71,8 +71,9 @@ typedef struct hvs_vcpu_regs {
 #define HVS_REG_DT     (1u << 4)        /* idt/gdt base and limit */
 #define HVS_REG_CPL    (1u << 5)
 /* kernel_gs_base (MSR_KERNEL_GS_BASE): known only from dumps whose "QEMU"
- * CPU-state note is long enough to hold it (newer than QEMU 7.2); QEMU's
- * "info registers" does not print it, so a live VM never sets this bit. */
+ * CPU-state note is long enough to hold it (QEMU 7.2 writes 440 bytes with
+ * it; older versions wrote 432 without); QEMU's "info registers" does not
+ * print it, so a live VM never sets this bit. */
 #define HVS_REG_KGS    (1u << 6)
 
 /* CR4 bit that turns on 5-level paging. */
@@ -125,10 +126,22 @@ HVS_API int hvs_mem_open_raw(const char *path, hvs_diag *diag, hvs_mem **ret);
 /**
  * hvs_mem_open_elfcore() - an ELF64 x86-64 core of guest-physical memory
  * (QEMU dump-guest-memory, virsh dump --memory-only): PT_LOAD p_paddr is the
- * gpa; NT_PRSTATUS and "QEMU" CPU-state notes give the vCPU registers.
+ * gpa; NT_PRSTATUS and "QEMU" CPU-state notes give the vCPU registers (the
+ * i-th note of each kind is vCPU i). The file is mapped read-only.
+ *
+ * Accepted: e_machine EM_X86_64, and EM_386, which QEMU writes into an ELF64
+ * core for a guest outside long mode. p_vaddr is ignored (paging=true dumps):
+ * loads that overlap in p_paddr must name the same file bytes and are merged.
+ * Only p_filesz bytes of a load are present: a zero-filled tail (p_memsz
+ * larger) reads as -EFAULT. A load that does not end inside the file means
+ * the dump is truncated and the whole file is refused (no partial view).
+ *
  * Return: 0; -EBADMSG for a non-ELF, truncated or implausible file (segments
- * past the end of file, overlapping ranges, too many headers); -EOPNOTSUPP for
- * an ELF that is not a 64-bit little-endian core; -errno from the system.
+ * past the end of file, overlapping ranges with different bytes, more than
+ * HVS_MAX_ELF_PHDRS headers, HVS_MAX_ELF_NOTES_BYTES of notes or
+ * HVS_MAX_VCPUS CPU notes, notes that overrun their segment); -EOPNOTSUPP for
+ * an ELF that is not a 64-bit little-endian x86 core; -errno from the system.
+ * @diag (nullable) says which header or note is wrong.
  */
 HVS_API int hvs_mem_open_elfcore(const char *path, hvs_diag *diag, hvs_mem **ret);
 
@@ -168,9 +181,17 @@ typedef struct hvs_mem_qemu_opts {
  * the guest sees it. Detects the accelerator with query-kvm. The QMP
  * connection stays open for registers and pause/resume.
  *
+ * RAM the chipset maps read-only (the BIOS shadow below 1 MiB) counts when
+ * it lives in the backend; firmware ROM and device memory are not readable.
+ * Without the machine's memory-backend property (older machine types, NUMA
+ * nodes) every memory-backend object that owns RAM in the tree is used.
+ * QEMU serves one QMP client per socket: open fails with -ETIMEDOUT while
+ * another client (libvirt) holds it.
+ *
  * Return: 0; -ENOENT if the socket does not exist; -ECONNREFUSED if nothing
- * listens; -EOPNOTSUPP if the VM's RAM is not in a shared file backend;
- * -EBADMSG for replies that do not parse; -ETIMEDOUT; -errno.
+ * listens; -EOPNOTSUPP if the VM's RAM is not in a shared file backend (the
+ * diag says how to start QEMU); -EBADMSG for replies that do not parse or
+ * ranges beyond the file; -ETIMEDOUT; -EINVAL for bad @opts; -errno.
  */
 HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opts, hvs_diag *diag,
                               hvs_mem **ret);
@@ -179,8 +200,11 @@ HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opt
  * hvs_mem_open_qemu_pid() - like hvs_mem_open_qemu(), finding the QMP socket
  * from the command line of the QEMU process @pid (-qmp unix:PATH or a
  * -chardev socket used by -mon mode=control).
+ * Relative paths are taken from the process's working directory; several
+ * sockets are tried in command-line order.
  * Return: as hvs_mem_open_qemu(); -ESRCH if there is no such process;
- * -ENOENT if it has no QMP unix socket.
+ * -ENOENT if it has no QMP unix socket (or the socket belongs to another
+ * process, or was passed as fd= as libvirt does).
  */
 HVS_API int hvs_mem_open_qemu_pid(pid_t pid, const hvs_mem_qemu_opts *opts, hvs_diag *diag,
                                   hvs_mem **ret);
