@@ -116,6 +116,23 @@ static bool covered(const hvs_mem *m, size_t i, uint64_t gpa, uint64_t last) {
         }
 }
 
+/*
+ * Large copies are scans (kernel discovery reads all RAM once). The pages they
+ * fault in would stay mapped and count as this process's memory (a 512 MiB
+ * guest scanned = 512 MiB RSS), so their page-table entries are dropped after
+ * the copy. Host pointers are read-only mappings of files (MAP_SHARED guest
+ * RAM or a never-written MAP_PRIVATE dump), where MADV_DONTNEED discards no
+ * data: a later access faults the page back in from the page cache.
+ */
+#define MEM_DROP_AFTER (1u << 20)
+
+static void drop_pages(const uint8_t *p, size_t len) {
+        const uintptr_t page = 4096;
+        uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + len) & ~(page - 1);
+        if (hi > lo)
+                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 HVS_API int hvs_mem_read(hvs_mem *m, hvs_gpa gpa, void *buf, size_t len) {
         if (!m || (!buf && len))
                 return -EINVAL;
@@ -138,6 +155,8 @@ HVS_API int hvs_mem_read(hvs_mem *m, hvs_gpa gpa, void *buf, size_t len) {
                 size_t k = (size_t)MIN((uint64_t)left, r->size - off);
                 if (r->host) {
                         memcpy(out, r->host + off, k);
+                        if (k >= MEM_DROP_AFTER)
+                                drop_pages(r->host + off, k);
                 } else {
                         int e = m->ops->read(m->priv, at, out, k);
                         if (e < 0)
