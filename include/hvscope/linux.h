@@ -189,7 +189,8 @@ typedef struct hvs_task {
 
 /**
  * struct hvs_task_list - the result of a task walk.
- * @tasks, @n:   the tasks in list order
+ * @tasks, @n:   the tasks in list order; each task_struct appears at most
+ *               once, even when the walk stopped on a cycle
  * @truncated:   the walk stopped early; @trunc_err says why (-EFAULT broken
  *               link, -ELOOP cycle, -E2BIG max_tasks reached) and
  *               @trunc_msg where

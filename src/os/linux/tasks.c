@@ -14,13 +14,21 @@
 #define PF_KTHREAD 0x00200000u
 #define MAX_TASK_STRUCT (64u << 10)     /* task_struct is ~10 KiB; more is implausible */
 
-/* fs/proc/array.c: task_state_array, indexed by fls(state & TASK_REPORT | exit_state). */
+/*
+ * fs/proc/array.c: task_state_array, indexed by __task_state_index() of
+ * include/linux/sched.h as current kernels (and 6.1 stable) have it: TASK_IDLE
+ * with other bits set (TASK_FREEZABLE) is still 'I', and a task waiting on an
+ * RT lock or frozen is shown as 'D'.
+ */
 static char state_letter(uint64_t state, uint32_t exit_state) {
         static const char letters[] = "RSDTtXZPI";
         const uint64_t TASK_REPORT = 0x7f, TASK_IDLE = 0x402, TASK_REPORT_IDLE = 0x80;
+        const uint64_t TASK_UNINTERRUPTIBLE = 0x2, TASK_RTLOCK_WAIT = 0x1000, TASK_FROZEN = 0x8000;
         uint64_t s = (state | exit_state) & TASK_REPORT;
-        if (state == TASK_IDLE)
+        if ((state & TASK_IDLE) == TASK_IDLE)
                 s = TASK_REPORT_IDLE;
+        if (state & (TASK_RTLOCK_WAIT | TASK_FROZEN))
+                s = TASK_UNINTERRUPTIBLE;
         unsigned idx = s ? (unsigned)(64 - __builtin_clzll(s)) : 0;
         return idx < sizeof letters - 1 ? letters[idx] : '?';
 }
@@ -124,16 +132,50 @@ static int read_task(hvs_linux *k, uint64_t addr, const uint8_t *ts, hvs_task *t
 }
 
 static bool offsets_fit(const struct lx_offsets *o) {
-        const uint32_t ends[] = {
-                o->task_pid + 4, o->task_tgid + 4, o->task_state + o->task_state_size, o->task_flags + 4,
-                o->task_exit_state + 4, o->task_comm + o->task_comm_size, o->task_mm + 8,
-                o->task_real_parent + 8, o->task_cred + 8, o->task_signal + 8, o->task_tasks + 16,
-                o->task_start_boottime == LX_ABSENT ? 0 : o->task_start_boottime + 8,
+        /* 64-bit sums: offsets from a profile cache are untrusted and may be near UINT32_MAX. */
+        const uint64_t ends[] = {
+                (uint64_t)o->task_pid + 4, (uint64_t)o->task_tgid + 4,
+                (uint64_t)o->task_state + o->task_state_size, (uint64_t)o->task_flags + 4,
+                (uint64_t)o->task_exit_state + 4, (uint64_t)o->task_comm + o->task_comm_size,
+                (uint64_t)o->task_mm + 8, (uint64_t)o->task_real_parent + 8, (uint64_t)o->task_cred + 8,
+                (uint64_t)o->task_signal + 8, (uint64_t)o->task_tasks + 16,
+                o->task_start_boottime == LX_ABSENT ? 0 : (uint64_t)o->task_start_boottime + 8,
         };
         for (size_t i = 0; i < ARRAY_SIZE(ends); i++)
                 if (ends[i] > o->task_size)
                         return false;
         return o->task_size <= MAX_TASK_STRUCT;
+}
+
+/*
+ * Brent's method notices a cycle only after going round it again, so a walk
+ * that stopped on a cycle (or hit the cap inside one) has listed some tasks
+ * twice. The repeats form a suffix: with cycle length L (the distance from
+ * the last entry back to its previous occurrence), the first entry equal to
+ * the one L later starts the cycle, and everything from L past it repeats.
+ * Two linear scans over host memory, no guest reads.
+ */
+static void drop_repeats(hvs_task_list *l) {
+        if (l->n < 2)
+                return;
+        uint64_t last = l->tasks[l->n - 1].addr.v;
+        size_t period = 0;
+        for (size_t i = l->n - 1; i-- > 0;)
+                if (l->tasks[i].addr.v == last) {
+                        period = l->n - 1 - i;
+                        break;
+                }
+        if (period == 0)
+                return;
+        size_t keep = l->n;
+        for (size_t i = 0; i + period < l->n; i++)
+                if (l->tasks[i].addr.v == l->tasks[i + period].addr.v) {
+                        keep = i + period;
+                        break;
+                }
+        for (size_t i = keep; i < l->n; i++)
+                free(l->tasks[i].argv);
+        l->n = keep;
 }
 
 int hvs_linux_tasks(hvs_linux *k, hvs_task_list **ret) {
@@ -175,10 +217,11 @@ int hvs_linux_tasks(hvs_linux *k, hvs_task_list **ret) {
                 read_task(k, addr, ts, &l->tasks[l->n++]);
         }
         if (r < 0) {
+                drop_repeats(l);
                 l->truncated = true;
                 l->trunc_err = r;
-                snprintf(l->trunc_msg, sizeof l->trunc_msg, "task list walk stopped after %u tasks at 0x%" PRIx64 ": %s",
-                         hvs_list_iter_steps(&it), it.cur.v, hvs_strerror(r));
+                snprintf(l->trunc_msg, sizeof l->trunc_msg, "task list walk stopped after %zu tasks at 0x%" PRIx64 ": %s",
+                         l->n, it.cur.v, hvs_strerror(r));
         }
         *ret = l;
         return 0;
