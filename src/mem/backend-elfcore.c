@@ -437,6 +437,7 @@ int mem_elfcore_parse(const void *buf, size_t len, struct mem_map *map, const ch
         if (map) {
                 e->map = *map;          /* the handle owns the mapping from now on */
                 *map = (struct mem_map){ 0 };
+                mem_set_file_backed(*ret);
         }
         TAKE_PTR(e);
         return 0;

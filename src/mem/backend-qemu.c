@@ -914,6 +914,7 @@ HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opt
         if (r < 0)
                 return HVS_DIAG(diag, r, "cannot build the memory map of the vm: %s", hvs_strerror(r));
         TAKE_PTR(vm);
+        mem_set_file_backed(*ret);
         return 0;
 }
 

@@ -37,5 +37,6 @@ HVS_API int hvs_mem_open_raw(const char *path, hvs_diag *diag, hvs_mem **ret) {
                 return HVS_DIAG(diag, r, "cannot open raw image '%s': %s", path, hvs_strerror(r));
         }
         TAKE_PTR(map);
+        mem_set_file_backed(*ret);
         return 0;
 }

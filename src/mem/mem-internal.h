@@ -36,6 +36,14 @@ struct mem_map {
 int mem_map_file(const char *path, bool shared, const char *what, hvs_diag *diag,
                  struct mem_map *ret);
 
+/**
+ * mem_set_file_backed() - declare that every host pointer of @m is a read-only
+ * mapping of a file that @m owns, so large copies may drop their pages
+ * afterwards (MADV_DONTNEED) to keep scans from growing the process's
+ * resident memory. Never for a caller's buffer: that would zero it.
+ */
+void mem_set_file_backed(hvs_mem *m);
+
 /** mem_unmap() - undo mem_map_file() (safe on a zeroed struct). */
 void mem_unmap(struct mem_map *m);
 

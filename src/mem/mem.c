@@ -26,6 +26,7 @@ struct hvs_mem {
         size_t n;
         hvs_mem_info info;
         hvs_diag diag;
+        bool file_backed;       /* host pointers map files the handle owns: see drop_pages() */
 };
 
 static int cmp_range(const void *a, const void *b) {
@@ -120,11 +121,14 @@ static bool covered(const hvs_mem *m, size_t i, uint64_t gpa, uint64_t last) {
  * Large copies are scans (kernel discovery reads all RAM once). The pages they
  * fault in would stay mapped and count as this process's memory (a 512 MiB
  * guest scanned = 512 MiB RSS), so their page-table entries are dropped after
- * the copy. Host pointers are read-only mappings of files (MAP_SHARED guest
- * RAM or a never-written MAP_PRIVATE dump), where MADV_DONTNEED discards no
- * data: a later access faults the page back in from the page cache.
+ * the copy. Only for handles whose host pointers are read-only mappings of
+ * files they own (MAP_SHARED guest RAM or a never-written MAP_PRIVATE dump),
+ * where MADV_DONTNEED discards no data: a later access faults the page back
+ * in from the page cache. On a caller's buffer it would zero the memory.
  */
 #define MEM_DROP_AFTER (1u << 20)
+
+void mem_set_file_backed(hvs_mem *m) { m->file_backed = true; }
 
 static void drop_pages(const uint8_t *p, size_t len) {
         const uintptr_t page = 4096;
@@ -155,7 +159,7 @@ HVS_API int hvs_mem_read(hvs_mem *m, hvs_gpa gpa, void *buf, size_t len) {
                 size_t k = (size_t)MIN((uint64_t)left, r->size - off);
                 if (r->host) {
                         memcpy(out, r->host + off, k);
-                        if (k >= MEM_DROP_AFTER)
+                        if (k >= MEM_DROP_AFTER && m->file_backed)
                                 drop_pages(r->host + off, k);
                 } else {
                         int e = m->ops->read(m->priv, at, out, k);

@@ -454,10 +454,37 @@ static void test_raw_alloc_failures(void **state) {
         }
 }
 
+/*
+ * Large reads from file mappings drop their pages afterwards (MADV_DONTNEED);
+ * from a caller's buffer they must not, or the caller's memory is zeroed.
+ * A page-aligned 8 MiB buffer and a 4 MiB read make the bug visible.
+ */
+static void test_large_read_keeps_caller_buffer(void **state) {
+        const size_t len = 8u << 20;
+        uint8_t *buf = NULL;
+        assert_int_equal(posix_memalign((void **)&buf, 4096, len), 0);
+        for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)(i % 251 + 1);
+        hvs_mem *m = NULL;
+        assert_int_equal(hvs_mem_open_buffer(buf, len, &m), 0);
+        uint8_t *out = malloc(4u << 20);
+        assert_non_null(out);
+        assert_int_equal(hvs_mem_read(m, HVS_GPA(4096), out, 4u << 20), 0);
+        assert_int_equal(hvs_mem_read(m, HVS_GPA(4096), out, 4u << 20), 0);
+        for (size_t i = 0; i < (4u << 20); i++)
+                assert_int_equal(out[i], (uint8_t)((i + 4096) % 251 + 1));
+        for (size_t i = 0; i < len; i++)
+                assert_int_equal(buf[i], (uint8_t)(i % 251 + 1));
+        free(out);
+        hvs_mem_close(m);
+        free(buf);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_buffer_zero_len_rejected),
                 cmocka_unit_test(test_buffer_read_basic),
+                cmocka_unit_test(test_large_read_keeps_caller_buffer),
                 cmocka_unit_test(test_read_zero_length),
                 cmocka_unit_test(test_read_overflow_at_uint64_max),
                 cmocka_unit_test(test_ranges_read_across_boundary),
