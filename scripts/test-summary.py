@@ -7,7 +7,8 @@ from collections import Counter
 suites = {}
 for line in open(sys.argv[1]):
     t = json.loads(line)
-    suite = (t.get("suite") or ["?"])[0].split(":")[-1]
+    # "name" is "project:suite / test"
+    suite = t["name"].split(" / ")[0].split(":")[-1]
     res = t["result"]
     kind = "passed" if res in ("OK", "EXPECTEDFAIL") else "skipped" if res == "SKIP" else "failed"
     suites.setdefault(suite, Counter())[kind] += 1
