@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -404,6 +405,9 @@ static int connect_unix(qmp *q, uint64_t deadline, hvs_diag *diag) {
                 }
                 if (e == ENOENT)
                         return HVS_DIAG(diag, -ENOENT, "qmp socket '%s' does not exist", q->path);
+                struct stat st;
+                if (e == ECONNREFUSED && stat(q->path, &st) == 0 && !S_ISSOCK(st.st_mode))
+                        return HVS_DIAG(diag, -ENOTSOCK, "'%s' is not a qmp socket (not a socket at all)", q->path);
                 if (e == ECONNREFUSED)
                         return HVS_DIAG(diag, -ECONNREFUSED, "nothing listens on qmp socket '%s' (qemu gone?)",
                                         q->path);
