@@ -20,6 +20,7 @@ The VM is stopped and every file removed even when a check fails.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -134,6 +135,12 @@ def qmp(sock_path, command, arguments=None, timeout=120):
     return reply["return"]
 
 
+def lab_manifest():
+    path = os.path.join(os.environ.get("HVS_LAB_DIR") or os.path.join(ROOT, "lab", "out"), "manifest")
+    with open(path) as f:
+        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+
+
 def expect_error(label, args):
     r = run([HVSCOPE] + args)
     lines = [l for l in r.stderr.splitlines() if l.strip()]
@@ -173,7 +180,10 @@ def one_guest(kaslr, work):
         check(k["profile_source"] == "cache", f"{label}: second run starts warm from the profile cache ({k['profile_source']})")
         uname = guest(env, "uname -r").strip()
         check(k["release"] == uname, f"{label}: release {k['release']} matches uname -r {uname}")
-        check(k["paging_levels"] in (4, 5), f"{label}: {k['paging_levels']}-level paging")
+        regs = qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": "info registers"})
+        cr4 = int(re.search(r"CR4=([0-9a-f]+)", regs).group(1), 16)
+        want = 5 if cr4 & (1 << 12) else 4
+        check(k["paging_levels"] == want, f"{label}: {k['paging_levels']}-level paging, as the vCPU's CR4.LA57 says ({want})")
 
         # Warm ps by QEMU PID.
         g1 = guest_ps(env)
@@ -190,6 +200,10 @@ def one_guest(kaslr, work):
         compare(f"[kaslr {kaslr}] dump", g1, hv, g2)
         hv = hvscope_json(["ps", "--image", dump, "--no-cache"], cache)
         compare(f"[kaslr {kaslr}] dump, no cache", g1, hv, g2)
+        vmlinux = lab_manifest().get("VMLINUX")
+        if check(vmlinux and os.path.exists(vmlinux), f"[kaslr {kaslr}] lab vmlinux for --btf"):
+            hv = hvscope_json(["ps", "--image", dump, "--btf", vmlinux], cache)
+            compare(f"[kaslr {kaslr}] dump, types from --btf vmlinux", g1, hv, g2)
 
         # The VM's RAM file read as a raw physical image (offset == guest-physical address).
         g1 = guest_ps(env)
