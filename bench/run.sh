@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 for b in build/bench/bench-*; do
-	[ -x "$b" ] || continue
+	[ -f "$b" ] && [ -x "$b" ] || continue
 	echo "== $b"
 	"$b"
 	echo
