@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+from qmp_client import qmp  # noqa: E402
 
 
 def run_measured(cmd):
@@ -37,20 +38,6 @@ def run_measured(cmd):
     return dt, ru.ru_maxrss, out
 
 
-def qmp(path, command, arguments=None):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
-    f = s.makefile("rwb")
-    f.readline()
-    for m in ({"execute": "qmp_capabilities"}, {"execute": command, **({"arguments": arguments} if arguments else {})}):
-        f.write(json.dumps(m).encode() + b"\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                break
-    s.close()
-    return r
 
 
 def row(name, times, rss_kib, note=""):

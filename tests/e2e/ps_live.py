@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import time
 ROOT = os.environ.get("HVS_SOURCE_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 from guest_exec import guest_exec  # noqa: E402
+from qmp_client import qmp  # noqa: E402
 
 HVSCOPE = os.environ.get("HVSCOPE") or os.path.join(ROOT, "build", "tools", "hvscope", "hvscope")
 RUN_GUEST = os.path.join(ROOT, "lab", "run-guest.sh")
@@ -120,23 +120,6 @@ def compare(label, g1, hv, g2, cmdlines=None):
         check(name in lab and lab[name]["argv"][:1] == [argv0], f"{label}: lab process '{name}' found with its arguments")
 
 
-def qmp(sock_path, command, arguments=None, timeout=120):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(sock_path)
-    f = s.makefile("rwb")
-    f.readline()
-    for msg in ({"execute": "qmp_capabilities"}, {"execute": command, **({"arguments": arguments} if arguments else {})}):
-        f.write(json.dumps(msg).encode() + b"\n")
-        f.flush()
-        while True:
-            reply = json.loads(f.readline())
-            if "return" in reply or "error" in reply:
-                break
-    s.close()
-    if "error" in reply:
-        raise RuntimeError(f"qmp {command}: {reply['error']}")
-    return reply["return"]
 
 
 def lab_manifest(series):
