@@ -70,6 +70,9 @@ typedef struct hvs_linux_opts {
  * @btf_source:      "guest" (BTF in RAM), "file", or "cache"
  * @cache_path:      profile cache file ("" when caching is off)
  * @open_ns:         wall time hvs_linux_open() took
+ * @boot_time_ns:    the guest's wall-clock time (ns since the epoch, UTC) at
+ *                   boot, from its timekeeper; 0 if it could not be read
+ * @guest_time_s:    the guest's wall-clock time (s) when opened; 0 if unknown
  */
 typedef struct hvs_linux_info {
         char banner[512];
@@ -85,6 +88,8 @@ typedef struct hvs_linux_info {
         const char *btf_source;
         char cache_path[4096];
         uint64_t open_ns;
+        int64_t boot_time_ns;
+        int64_t guest_time_s;
 } hvs_linux_info;
 
 /**

@@ -130,6 +130,9 @@ HVS_API int hvs_btf_load_file(const char *path, hvs_diag *diag, hvs_btf **ret);
 
 /**
  * hvs_btf_field() - offset and size of @path in struct or union @type.
+ * @type: a struct, union or typedef name, or "var:NAME" for the type of the
+ *        global variable NAME (variables of anonymous struct type, such as
+ *        Linux's tk_core)
  * @path: a member name, or a dotted path through nested members
  *        ("signal.nr_threads" is not a path: it crosses a pointer; use
  *        "uid.val" for a member of an embedded struct). Members of anonymous

@@ -285,8 +285,21 @@ static int find_member(const hvs_btf *b, const struct btf_type *t, const char *n
         return -ENOENT;
 }
 
+/*
+ * "var:NAME" names the type of the global variable NAME, for variables of
+ * anonymous struct types (tk_core). Variables are not in the name index: a
+ * linear search, paid once per kernel because profiles memoize the result.
+ */
+static uint32_t find_type(const hvs_btf *b, const char *type) {
+        if (strncmp(type, "var:", 4) != 0)
+                return find_named(b, type);
+        int id = btf__find_by_name_kind(b->btf, type + 4, BTF_KIND_VAR);
+        const struct btf_type *v = id > 0 ? btf__type_by_id(b->btf, (uint32_t)id) : NULL;
+        return v ? v->type : 0;
+}
+
 static int lookup_composite(const hvs_btf *b, const char *type, uint32_t *ret_id, const struct btf_type **ret_t) {
-        uint32_t id = find_named(b, type);
+        uint32_t id = find_type(b, type);
         if (id == 0)
                 return -ENOENT;
         int r = skip_mods(b, id, ret_id, ret_t);

@@ -31,6 +31,10 @@ int cmd_kernel(int argc, char **argv) {
         snprintf(root, sizeof root, "0x%" PRIx64, i->root);
         snprintf(slide, sizeof slide, "0x%" PRIx64, (uint64_t)i->kaslr_slide);
         const char *kaslr = i->kaslr_slide || i->phys_slide ? "on" : "off";
+        char boot[40], now[40];
+        fmt_iso_time(i->boot_time_ns, boot, sizeof boot);
+        fmt_iso_time(i->guest_time_s * 1000000000ll, now, sizeof now);
+        double uptime = i->boot_time_ns ? (double)i->guest_time_s - (double)i->boot_time_ns / 1e9 : 0;
         if (t.json) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "banner", json_object_new_string(i->banner));
@@ -45,6 +49,9 @@ int cmd_kernel(int argc, char **argv) {
                 json_object_object_add(o, "page_table_root", json_object_new_string(root));
                 json_object_object_add(o, "paging_levels", json_object_new_int(i->paging));
                 json_object_object_add(o, "symbols", json_object_new_int64((int64_t)i->nsyms));
+                json_object_object_add(o, "boot_time", boot[0] ? json_object_new_string(boot) : NULL);
+                json_object_object_add(o, "guest_time", now[0] ? json_object_new_string(now) : NULL);
+                json_object_object_add(o, "uptime_s", boot[0] ? json_object_new_double(uptime) : NULL);
                 json_object_object_add(o, "profile_source", json_object_new_string(i->profile_source));
                 json_object_object_add(o, "types_source", json_object_new_string(i->btf_source));
                 json_object_object_add(o, "profile_cache", json_object_new_string(i->cache_path));
@@ -62,6 +69,10 @@ int cmd_kernel(int argc, char **argv) {
                 printf("%-18s %s\n", "page_offset_base", pob);
                 printf("%-18s %s (%d-level paging, from %s)\n", "page tables", root, (int)i->paging, i->root_source);
                 printf("%-18s %zu\n", "symbols", i->nsyms);
+                if (boot[0])
+                        printf("%-18s %s (guest clock %s, up %.0f s)\n", "booted", boot, now, uptime);
+                else
+                        printf("%-18s unknown (guest clock unreadable)\n", "booted");
                 printf("%-18s %s (types from %s)\n", "profile", i->profile_source, i->btf_source);
                 if (i->cache_path[0])
                         printf("%-18s %s\n", "profile cache", i->cache_path);

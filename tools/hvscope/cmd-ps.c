@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "hvscope.h"
 #include "util/util.h"
@@ -26,17 +27,41 @@ static char *display_cmdline(const hvs_task *t) {
         return s;
 }
 
-static void fmt_start(uint64_t ns, char *buf, size_t cap) {
+/*
+ * START: the wall-clock time (UTC) when the guest's clock is known, like ps's
+ * STIME (time of day if it started within a day of the reading, else the
+ * date); otherwise the time since boot, prefixed with '+'.
+ */
+static void fmt_start(const hvs_linux_info *i, uint64_t ns, char *buf, size_t cap) {
+        if (i->boot_time_ns) {
+                time_t t = (time_t)((i->boot_time_ns + (int64_t)ns) / 1000000000);
+                struct tm tm;
+                gmtime_r(&t, &tm);
+                strftime(buf, cap, i->guest_time_s - t < 86400 ? "%H:%M:%S" : "%Y-%m-%d", &tm);
+                return;
+        }
         uint64_t s = ns / 1000000000ull;
         if (s >= 86400)
-                snprintf(buf, cap, "%" PRIu64 "-%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 86400, s / 3600 % 24,
+                snprintf(buf, cap, "+%" PRIu64 "-%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 86400, s / 3600 % 24,
                          s / 60 % 60, s % 60);
         else
-                snprintf(buf, cap, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%02" PRIu64, s / 3600, s / 60 % 60,
-                         s % 60, (uint64_t)(ns / 10000000u % 100));
+                snprintf(buf, cap, "+%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
 }
 
-static json_object *task_json(const hvs_task *t) {
+/* ISO 8601 UTC with milliseconds, or "" when the guest's clock is unknown. */
+void fmt_iso_time(int64_t ns, char *buf, size_t cap) {
+        if (ns <= 0) {
+                buf[0] = '\0';
+                return;
+        }
+        time_t t = (time_t)(ns / 1000000000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, cap - n, ".%03dZ", (int)(ns / 1000000 % 1000));
+}
+
+static json_object *task_json(const hvs_linux_info *info, const hvs_task *t) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "pid", json_object_new_int(t->pid));
         json_object_object_add(o, "ppid", json_object_new_int(t->ppid));
@@ -48,6 +73,9 @@ static json_object *task_json(const hvs_task *t) {
         char st[2] = { t->state, 0 };
         json_object_object_add(o, "state", json_object_new_string(st));
         json_object_object_add(o, "start_boottime_ns", json_object_new_uint64(t->start_boottime_ns));
+        char when[40];
+        fmt_iso_time(info->boot_time_ns ? info->boot_time_ns + (int64_t)t->start_boottime_ns : 0, when, sizeof when);
+        json_object_object_add(o, "start_time", when[0] ? json_object_new_string(when) : NULL);
         json_object_object_add(o, "threads", json_object_new_int64(t->nr_threads));
         json_object_object_add(o, "name", json_object_new_string(t->comm));
         json_object_object_add(o, "kernel_thread", json_object_new_boolean(t->kthread));
@@ -83,34 +111,36 @@ static bool is_root(const hvs_task_list *l, const hvs_task *t) {
         return t->ppid == t->pid || !find_pid(l, t->ppid);
 }
 
-static void print_row(const hvs_task *t, int depth) {
+static void print_row(const hvs_linux_info *info, const hvs_task *t, int depth) {
         char start[32];
-        fmt_start(t->start_boottime_ns, start, sizeof start);
+        fmt_start(info, t->start_boottime_ns, start, sizeof start);
         char *cmd = display_cmdline(t);
-        printf("%7d %7d %6u %6u %c %12s %4u 0x%016" PRIx64 " %*s%s%s\n", t->pid, t->ppid, t->uid, t->gid, t->state,
+        printf("%7d %7d %6u %6u %c %10s %4u 0x%016" PRIx64 " %*s%s%s\n", t->pid, t->ppid, t->uid, t->gid, t->state,
                start, t->nr_threads, t->addr.v, depth * 2, "", depth ? "\\_ " : "", cmd ? cmd : "?");
         free(cmd);
 }
 
 /* Depth-first, bounded by the list size so a guest-made parent cycle cannot loop. */
-static void print_tree(const hvs_task_list *l, const hvs_task *t, int depth, size_t budget, bool *done) {
+static void print_tree(const hvs_linux_info *info, const hvs_task_list *l, const hvs_task *t, int depth,
+                       size_t budget, bool *done) {
         size_t idx = (size_t)(t - l->tasks);
         if (done[idx] || (size_t)depth > budget)
                 return;
         done[idx] = true;
-        print_row(t, depth);
+        print_row(info, t, depth);
         for (size_t i = 0; i < l->n; i++)
                 if (l->tasks[i].ppid == t->pid && &l->tasks[i] != t && !done[i])
-                        print_tree(l, &l->tasks[i], depth + 1, budget, done);
+                        print_tree(info, l, &l->tasks[i], depth + 1, budget, done);
 }
 
-static json_object *tree_json(const hvs_task_list *l, const hvs_task *t, size_t depth, bool *done) {
+static json_object *tree_json(const hvs_linux_info *info, const hvs_task_list *l, const hvs_task *t, size_t depth,
+                              bool *done) {
         size_t idx = (size_t)(t - l->tasks);
         done[idx] = true;
-        json_object *o = task_json(t), *kids = json_object_new_array();
+        json_object *o = task_json(info, t), *kids = json_object_new_array();
         for (size_t i = 0; i < l->n && depth < l->n; i++)
                 if (l->tasks[i].ppid == t->pid && !done[i])
-                        json_object_array_add(kids, tree_json(l, &l->tasks[i], depth + 1, done));
+                        json_object_array_add(kids, tree_json(info, l, &l->tasks[i], depth + 1, done));
         json_object_object_add(o, "children", kids);
         return o;
 }
@@ -119,39 +149,42 @@ static int render(const struct target_opts *t, hvs_session *s, const hvs_task_li
         _cleanup_free_ bool *done = calloc(l->n ? l->n : 1, sizeof *done);
         if (!done)
                 return -ENOMEM;
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
         if (t->json) {
-                const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
                 json_object *root = json_object_new_object(), *arr = json_object_new_array();
                 json_object_object_add(root, "kernel", json_object_new_string(i->banner));
                 json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
+                char boot[40];
+                fmt_iso_time(i->boot_time_ns, boot, sizeof boot);
+                json_object_object_add(root, "boot_time", boot[0] ? json_object_new_string(boot) : NULL);
                 json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
                 if (l->truncated)
                         json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
                 for (size_t k = 0; k < l->n; k++) {
                         if (!tree)
-                                json_object_array_add(arr, task_json(&l->tasks[k]));
+                                json_object_array_add(arr, task_json(i, &l->tasks[k]));
                         else if (is_root(l, &l->tasks[k]) && !done[k])
-                                json_object_array_add(arr, tree_json(l, &l->tasks[k], 0, done));
+                                json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
                 }
                 for (size_t k = 0; tree && k < l->n; k++)   /* tasks only reachable through a parent cycle */
                         if (!done[k])
-                                json_object_array_add(arr, tree_json(l, &l->tasks[k], 0, done));
+                                json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
                 json_object_object_add(root, "processes", arr);
                 puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(root);
                 return 0;
         }
-        printf("%7s %7s %6s %6s %c %12s %4s %-18s %s\n", "PID", "PPID", "UID", "GID", 'S', "START", "THR", "TASK",
+        printf("%7s %7s %6s %6s %c %10s %4s %-18s %s\n", "PID", "PPID", "UID", "GID", 'S', "START", "THR", "TASK",
                "COMMAND");
         for (size_t k = 0; k < l->n; k++) {
                 if (!tree)
-                        print_row(&l->tasks[k], 0);
+                        print_row(i, &l->tasks[k], 0);
                 else if (is_root(l, &l->tasks[k]))
-                        print_tree(l, &l->tasks[k], 0, l->n, done);
+                        print_tree(i, l, &l->tasks[k], 0, l->n, done);
         }
         for (size_t k = 0; tree && k < l->n; k++)
                 if (!done[k])
-                        print_tree(l, &l->tasks[k], 0, l->n, done);
+                        print_tree(i, l, &l->tasks[k], 0, l->n, done);
         return 0;
 }
 

@@ -48,6 +48,9 @@ int target_open(struct target_opts *t, hvs_session **ret);
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ISO 8601 UTC with milliseconds of @ns since the epoch, or "" if @ns <= 0. */
+void fmt_iso_time(int64_t ns, char *buf, size_t cap);
+
 int cmd_ps(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 

@@ -163,6 +163,31 @@ static int find_banners(hvs_mem *m, struct banner_hit *hits, size_t max, size_t 
         return 0;
 }
 
+/*
+ * The banner at linux_banner's offset @boff from a 2 MiB-aligned _text,
+ * probed at every aligned base: for when more copies of the banner than
+ * find_banners() keeps (old logs in the page cache) lie below the kernel.
+ */
+static int probe_banner(hvs_mem *m, uint64_t boff, struct banner_hit *ret) {
+        size_t nr;
+        const hvs_mem_range *rg = hvs_mem_ranges(m, &nr);
+        char prefix[sizeof BANNER_PREFIX - 1];
+        for (size_t i = 0; i < nr; i++) {
+                uint64_t start = (rg[i].gpa + KERNEL_ALIGN - 1) & ~(KERNEL_ALIGN - 1);
+                for (uint64_t base = start; base < rg[i].gpa + rg[i].size; base += KERNEL_ALIGN) {
+                        if (hvs_mem_read(m, HVS_GPA(base + boff), prefix, sizeof prefix) < 0 ||
+                            memcmp(prefix, BANNER_PREFIX, sizeof prefix) != 0)
+                                continue;
+                        if (read_banner(m, base + boff, ret->text, sizeof ret->text) > 0 &&
+                            strstr(ret->text, " (") && strchr(ret->text, '#')) {
+                                ret->pa = base + boff;
+                                return 0;
+                        }
+                }
+        }
+        return -ENOENT;
+}
+
 /* ---- placing the kernel ------------------------------------------------------ */
 
 /* Paging mode: from a vCPU's CR4 when known, else from the kernel's own flag. */
@@ -385,9 +410,12 @@ static int cold_open(hvs_linux *k, const hvs_linux_opts *o, hvs_diag *diag) {
         }
         uint64_t boff = banner.addr - text.addr;
         const struct banner_hit *chosen = NULL;
+        struct banner_hit probed;
         for (size_t i = 0; i < nhits && !chosen; i++)
                 if (hits[i].pa >= boff && ((hits[i].pa - boff) & (KERNEL_ALIGN - 1)) == 0)
                         chosen = &hits[i];
+        if (!chosen && nhits == MAX_BANNER_HITS && boff < KERNEL_MAP_SIZE && probe_banner(k->mem, boff, &probed) == 0)
+                chosen = &probed;
         for (size_t i = 0; i < nhits && !chosen; i++)   /* a kernel with a smaller PHYSICAL_ALIGN */
                 if (hits[i].pa >= boff && ((hits[i].pa - boff) & 0xfff) == 0)
                         chosen = &hits[i];
@@ -435,6 +463,43 @@ static void apply_limits(hvs_linux_limits *dst, const hvs_linux_limits *src) {
                 dst->max_cmdline = HVS_DEFAULT_MAX_CMDLINE;
 }
 
+/*
+ * The guest's clock: tk_core is `static struct { seqcount_raw_spinlock_t seq;
+ * struct timekeeper timekeeper; }`, an anonymous type that kernel BTF without
+ * global variables (pahole < 1.26, Debian 12's kernels) does not describe, so
+ * the timekeeper is placed after the sequence count, aligned to 8 (its widest
+ * members are 64-bit). CLOCK_REALTIME - CLOCK_BOOTTIME = offs_real - offs_boot
+ * is the wall-clock time of boot. The values must be plausible or the clock
+ * stays unknown (0): a wrong guess must not produce wrong times.
+ */
+#define TIME_2000 946684800ll
+#define TIME_2200 7258118400ll
+
+static void read_clock(hvs_linux *k) {
+        hvs_profile *p = k->profile;
+        uint64_t tk, real, boot, xsec;
+        uint32_t seqsz, o_real, o_boot, o_xsec;
+        if (hvs_profile_symbol(p, "tk_core", &tk) < 0 ||
+            hvs_profile_type_size(p, "seqcount_raw_spinlock_t", &seqsz) < 0 || seqsz > 64 ||
+            hvs_profile_field(p, "timekeeper", "offs_real", &o_real, NULL) < 0 ||
+            hvs_profile_field(p, "timekeeper", "offs_boot", &o_boot, NULL) < 0 ||
+            hvs_profile_field(p, "timekeeper", "xtime_sec", &o_xsec, NULL) < 0)
+                return;
+        uint64_t base = tk + ((seqsz + 7u) & ~7u);
+        if (hvs_vas_read_u64(k->kvas, HVS_GVA(base + o_real), &real) < 0 ||
+            hvs_vas_read_u64(k->kvas, HVS_GVA(base + o_boot), &boot) < 0 ||
+            hvs_vas_read_u64(k->kvas, HVS_GVA(base + o_xsec), &xsec) < 0)
+                return;
+        int64_t offs_real = (int64_t)real, offs_boot = (int64_t)boot, now = (int64_t)xsec;
+        if (offs_boot < 0 || offs_real <= offs_boot || now < TIME_2000 || now > TIME_2200)
+                return;
+        int64_t boot_ns = offs_real - offs_boot;
+        if (boot_ns / 1000000000 < TIME_2000 || boot_ns / 1000000000 > now)
+                return;
+        k->info.boot_time_ns = boot_ns;
+        k->info.guest_time_s = now;
+}
+
 static int finish_open(hvs_linux *k, hvs_diag *diag) {
         int r;
         uint64_t va;
@@ -447,6 +512,7 @@ static int finish_open(hvs_linux *k, hvs_diag *diag) {
         k->init_task = va;
         set_release(&k->info);
         k->info.nsyms = hvs_profile_nsyms(k->profile);
+        read_clock(k);
         return 0;
 }
 
