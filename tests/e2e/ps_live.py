@@ -20,6 +20,7 @@ Name rule: for workqueue workers the guest's /proc shows "kworker/0:1-events"
 task->comm, so a guest name equal to hvscope's followed by '-' or '+' matches.
 The VM is stopped and every file removed even when a check fails.
 """
+import datetime
 import json
 import os
 import re
@@ -95,6 +96,11 @@ def hvscope_json(args, cache):
     return json.loads(r.stdout)
 
 
+def iso_seconds(text):
+    """Seconds since the epoch of hvscope's ISO 8601 UTC time."""
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 def names_match(guest_name, hv_name):
     return guest_name == hv_name or (guest_name.startswith(hv_name) and guest_name[len(hv_name):][:1] in ("-", "+"))
 
@@ -115,6 +121,11 @@ def compare(label, g1, hv, g2, cmdlines=None):
         bad = [(p, cmdlines[p], hvp[p]["argv"]) for p in sorted(stable) if p in cmdlines and p in hvp and cmdlines[p] != hvp[p]["argv"]]
         n = len([p for p in stable if p in cmdlines])
         check(n >= 4 and not bad, f"{label}: command lines of {n} user processes match /proc/PID/cmdline" + (f" {bad}" if bad else ""))
+    if hv.get("boot_time"):
+        boot = iso_seconds(hv["boot_time"])
+        init = hvp.get(1)
+        check(init is not None and init.get("start_time") and 0 <= iso_seconds(init["start_time"]) - boot < 60,
+              f"{label}: init started within a minute of boot ({init and init.get('start_time')})")
     lab = {p["name"]: p for p in hv["processes"]}
     for name, argv0 in (("httpd", "httpd"), ("nc", "nc"), ("hvs-labd", "/bin/sh")):
         check(name in lab and lab[name]["argv"][:1] == [argv0], f"{label}: lab process '{name}' found with its arguments")
@@ -172,6 +183,13 @@ def one_guest(series, kaslr, work):
         check(int(k["text_va"], 16) == int(text, 16), f"{label}: _text {k['text_va']} matches guest /proc/kallsyms {text}")
         check(k["kaslr"] == kaslr, f"{label}: KASLR reported {k['kaslr']}")
         check(k["profile_source"] == "cache", f"{label}: second run starts warm from the profile cache ({k['profile_source']})")
+        # Boot time from the guest's timekeeper against its own date - uptime
+        # (1 s resolution of date, plus the time between the two reads).
+        now_s, up_s = guest(env, "date +%s; cut -d' ' -f1 /proc/uptime").split()
+        guest_boot = float(now_s) - float(up_s)
+        hv_boot = iso_seconds(k["boot_time"]) if k.get("boot_time") else None
+        check(hv_boot is not None and abs(hv_boot - guest_boot) < 2.5,
+              f"{label}: boot time {k.get('boot_time')} matches the guest's date - uptime ({guest_boot:.1f})")
         uname = guest(env, "uname -r").strip()
         check(k["release"] == uname, f"{label}: release {k['release']} matches uname -r {uname}")
         regs = qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": "info registers"})
