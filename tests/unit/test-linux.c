@@ -176,6 +176,43 @@ static void test_open_parts_info(void **state) {
         hvs_linux_close(k);
 }
 
+/* ---- the guest's clock ------------------------------------------------------------------ */
+
+/* Boot time = offs_real - offs_boot of the timekeeper in tk_core. */
+static void test_clock(void **state) {
+        struct fake_linux *fl = *state;
+        hvs_linux *k = NULL;
+        assert_int_equal(fake_linux_open(fl, NULL, &k), 0);
+        const hvs_linux_info *info = hvs_linux_get_info(k);
+        assert_int_equal(info->boot_time_ns, FAKE_CLOCK_BOOT_NS);
+        assert_int_equal(info->guest_time_s, FAKE_CLOCK_BOOT_NS / 1000000000 + FAKE_CLOCK_UP_S);
+        hvs_linux_close(k);
+}
+
+/* A clock that makes no sense is reported unknown (0), never used. */
+static void test_clock_implausible(void **state) {
+        struct fake_linux *fl = *state;
+        const int64_t boot = FAKE_CLOCK_BOOT_NS, now = boot / 1000000000 + 60;
+        const struct { int64_t real, off_boot, xsec; const char *why; } cases[] = {
+                { boot, -1, now, "negative offs_boot" },
+                { 5, 10, now, "offs_boot beyond offs_real" },
+                { boot, 0, 100, "guest clock in 1970" },
+                { boot, 0, INT64_MAX / 1000000000, "guest clock past 2200" },
+                { boot + 7200000000000ll, 0, now, "booted after the clock's now" },
+                { 1000000000ll, 0, now, "booted in 1970" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                fake_linux_set_clock(fl, cases[i].real, cases[i].off_boot, cases[i].xsec);
+                hvs_linux *k = NULL;
+                assert_int_equal(fake_linux_open(fl, NULL, &k), 0);
+                if (hvs_linux_get_info(k)->boot_time_ns != 0)
+                        fail_msg("case '%s': boot time %lld accepted", cases[i].why,
+                                 (long long)hvs_linux_get_info(k)->boot_time_ns);
+                assert_int_equal(hvs_linux_get_info(k)->guest_time_s, 0);
+                hvs_linux_close(k);
+        }
+}
+
 /* ---- state letters and comm ----------------------------------------------------------- */
 
 static void test_state_letters(void **state) {
@@ -641,6 +678,9 @@ int main(void) {
                 T5(test_tasks_normal),
                 T4(test_open_parts_info),
                 T5(test_open_parts_info),
+                T4(test_clock),
+                T5(test_clock),
+                T4(test_clock_implausible),
                 T4(test_state_letters),
                 T4(test_comm_16_bytes_no_nul),
                 T4(test_comm_control_bytes),

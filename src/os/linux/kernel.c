@@ -594,6 +594,7 @@ int hvs_linux_open_parts(hvs_mem *m, const hvs_linux_parts *parts, const hvs_lin
         }
         k->init_task = va;
         set_release(&k->info);
+        read_clock(k);
         *ret = k;
         return 0;
 }
