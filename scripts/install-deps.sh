@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	# build
-	gcc clang meson ninja-build pkg-config
+	gcc clang libclang-rt-dev meson ninja-build pkg-config
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libssl-dev
 	# tests
 	libcmocka-dev python3
