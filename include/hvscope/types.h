@@ -228,6 +228,13 @@ HVS_API int hvs_profile_type_size(hvs_profile *p, const char *type, uint32_t *re
  */
 HVS_API int hvs_profile_set_btf(hvs_profile *p, hvs_btf *btf);
 
+/**
+ * hvs_profile_changed() - whether the profile memoized fields (or learnt
+ * anything else) that the file it was loaded from or last saved to lacks,
+ * so saving it again would make later warm starts faster. False for NULL.
+ */
+HVS_API bool hvs_profile_changed(const hvs_profile *p);
+
 /** hvs_profile_has_btf() - whether types are loaded (or loadable from cache). */
 HVS_API bool hvs_profile_has_btf(const hvs_profile *p);
 

@@ -89,6 +89,7 @@ struct hvs_profile {
 
         struct memo *memo;
         size_t nmemo, memo_cap;
+        size_t nmemo_saved;     /* memo entries the cache file has */
         uint32_t *memo_idx;     /* slot = memo index + 1 */
         size_t memo_idx_cap;
 
@@ -661,8 +662,11 @@ int hvs_profile_save(const hvs_profile *cp, const char *path, hvs_diag *diag) {
                 unlink(tmp);
                 return HVS_DIAG(diag, r, "profile: cannot write %s: %s", path, strerror(-r));
         }
+        p->nmemo_saved = p->nmemo;
         return 0;
 }
+
+bool hvs_profile_changed(const hvs_profile *p) { return p && p->nmemo != p->nmemo_saved; }
 
 /* ---- loading ---- */
 
@@ -796,6 +800,7 @@ int hvs_profile_load(const char *path, const char *expect_banner, hvs_diag *diag
                 }
                 if (r == 0)
                         r = parse_memo(p, nmemo);
+                p->nmemo_saved = p->nmemo;
         }
         if (r < 0) {
                 hvs_diag_copy(diag, &p->diag);

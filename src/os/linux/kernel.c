@@ -33,17 +33,8 @@
 
 /* ---- offsets ------------------------------------------------------------- */
 
-/* One row per field: first path that resolves wins; optional rows may be absent. */
-struct field_row {
-        const char *type;
-        const char *paths[3];
-        size_t off_field;       /* offsetof(struct lx_offsets, ...) */
-        size_t size_field;      /* offsetof(..., size) or SIZE_MAX */
-        bool optional;
-};
-
 #define O(f) offsetof(struct lx_offsets, f)
-static const struct field_row field_rows[] = {
+static const struct lx_field_row field_rows[] = {
         { "task_struct", { "tasks" }, O(task_tasks), SIZE_MAX, false },
         { "task_struct", { "pid" }, O(task_pid), SIZE_MAX, false },
         { "task_struct", { "tgid" }, O(task_tgid), SIZE_MAX, false },
@@ -67,15 +58,12 @@ static const struct field_row field_rows[] = {
 };
 #undef O
 
-int lx_resolve_offsets(hvs_linux *k, hvs_diag *diag) {
-        struct lx_offsets off;
-        uint8_t *base = (uint8_t *)&off;
-        int r;
-
-        for (size_t i = 0; i < ARRAY_SIZE(field_rows); i++) {
-                const struct field_row *row = &field_rows[i];
+int lx_resolve_fields(hvs_linux *k, const struct lx_field_row *rows, size_t n, void *dst, hvs_diag *diag) {
+        uint8_t *base = dst;
+        for (size_t i = 0; i < n; i++) {
+                const struct lx_field_row *row = &rows[i];
                 uint32_t o = LX_ABSENT, sz = 0;
-                r = -ENOENT;
+                int r = -ENOENT;
                 for (size_t p = 0; p < ARRAY_SIZE(row->paths) && row->paths[p]; p++) {
                         r = hvs_profile_field(k->profile, row->type, row->paths[p], &o, &sz);
                         if (r != -ENOENT)
@@ -84,10 +72,20 @@ int lx_resolve_offsets(hvs_linux *k, hvs_diag *diag) {
                 if (r < 0 && !(r == -ENOENT && row->optional))
                         return HVS_DIAG(diag, r, "kernel type '%s.%s': %s", row->type, row->paths[0],
                                         hvs_strerror(r));
+                if (r < 0)
+                        o = LX_ABSENT, sz = 0;
                 memcpy(base + row->off_field, &o, sizeof o);
                 if (row->size_field != SIZE_MAX)
                         memcpy(base + row->size_field, &sz, sizeof sz);
         }
+        return 0;
+}
+
+int lx_resolve_offsets(hvs_linux *k, hvs_diag *diag) {
+        struct lx_offsets off;
+        int r = lx_resolve_fields(k, field_rows, ARRAY_SIZE(field_rows), &off, diag);
+        if (r < 0)
+                return r;
         r = hvs_profile_type_size(k->profile, "task_struct", &off.task_size);
         if (r < 0)
                 return HVS_DIAG(diag, r, "kernel type 'task_struct': %s", hvs_strerror(r));
@@ -524,6 +522,7 @@ int hvs_linux_open(hvs_mem *m, const hvs_linux_opts *opts, hvs_diag *diag, hvs_l
         k->mem = m;
         apply_limits(&k->limits, opts ? &opts->limits : NULL);
         bool use_cache = !(opts && (opts->no_cache || opts->btf_path));
+        k->cache_writable = !(opts && opts->no_cache);
         int r = -ENOENT;
 
         if (use_cache && try_cache(k, opts) == 0) {
@@ -608,6 +607,10 @@ void hvs_linux_refresh(hvs_linux *k) { hvs_vas_flush(k->kvas); }
 hvs_linux *hvs_linux_close(hvs_linux *k) {
         if (!k)
                 return NULL;
+        /* Views resolve their fields on first use; keep what they learnt so the
+         * next warm start needs no BTF. Failing to write only costs time. */
+        if (k->cache_writable && k->info.cache_path[0] && hvs_profile_changed(k->profile))
+                (void)hvs_profile_save(k->profile, k->info.cache_path, NULL);
         hvs_vas_free(k->kvas);
         hvs_profile_free(k->profile);
         free(k);

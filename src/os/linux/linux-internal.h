@@ -33,11 +33,46 @@ struct hvs_linux {
         hvs_linux_limits limits;
         struct lx_offsets off;
         uint64_t init_task;
+        bool cache_writable;    /* the profile may be saved back at close */
         hvs_diag diag;
 };
 
+/*
+ * One field a view needs: the first of @paths that @type has wins; its offset
+ * is stored at @off_field (offsetof in the view's own offsets struct) and, if
+ * @size_field is not SIZE_MAX, its size there. An @optional field that is
+ * absent is stored as LX_ABSENT. Results are memoized in the profile, and the
+ * profile cache is rewritten at close when a view learnt new fields.
+ */
+struct lx_field_row {
+        const char *type;
+        const char *paths[3];
+        size_t off_field;
+        size_t size_field;
+        bool optional;
+};
+
+/* Resolve @n rows into the struct at @dst. Return: 0; -ENOENT (diag names the field). */
+int lx_resolve_fields(hvs_linux *k, const struct lx_field_row *rows, size_t n, void *dst, hvs_diag *diag);
+
 /* Resolve k->off from k->profile. Return: 0; -ENOENT naming the field in @diag. */
 int lx_resolve_offsets(hvs_linux *k, hvs_diag *diag);
+
+/* Bounded reads of a field of a guest object: -ENOENT for an absent field
+ * (LX_ABSENT) or an address that overflows, else as hvs_vas_read(). */
+static inline int lx_read_u64(hvs_vas *as, uint64_t base, uint32_t off, uint64_t *ret) {
+        uint64_t a;
+        if (off == LX_ABSENT || hvs_add_overflow(base, (uint64_t)off, &a))
+                return -ENOENT;
+        return hvs_vas_read_u64(as, HVS_GVA(a), ret);
+}
+
+static inline int lx_read_u32(hvs_vas *as, uint64_t base, uint32_t off, uint32_t *ret) {
+        uint64_t a;
+        if (off == LX_ABSENT || hvs_add_overflow(base, (uint64_t)off, &a))
+                return -ENOENT;
+        return hvs_vas_read_u32(as, HVS_GVA(a), ret);
+}
 
 /* Physical address of a kernel-image virtual address (inside _text.._end). */
 static inline uint64_t lx_image_pa(const hvs_linux *k, uint64_t va) {

@@ -33,27 +33,13 @@ static char state_letter(uint64_t state, uint32_t exit_state) {
         return idx < sizeof letters - 1 ? letters[idx] : '?';
 }
 
-static int read_u32_at(hvs_vas *as, uint64_t base, uint32_t off, uint32_t *ret) {
-        uint64_t a;
-        if (off == LX_ABSENT || hvs_add_overflow(base, (uint64_t)off, &a))
-                return -ENOENT;
-        return hvs_vas_read_u32(as, HVS_GVA(a), ret);
-}
-
-static int read_u64_at(hvs_vas *as, uint64_t base, uint32_t off, uint64_t *ret) {
-        uint64_t a;
-        if (off == LX_ABSENT || hvs_add_overflow(base, (uint64_t)off, &a))
-                return -ENOENT;
-        return hvs_vas_read_u64(as, HVS_GVA(a), ret);
-}
-
 /* Read the process's arguments [arg_start, arg_end) through its own page tables. */
 static void read_cmdline(hvs_linux *k, hvs_task *t) {
         hvs_vas *kv = k->kvas;
         const struct lx_offsets *o = &k->off;
         uint64_t pgd, start, end;
-        if (read_u64_at(kv, t->mm.v, o->mm_pgd, &pgd) < 0 || read_u64_at(kv, t->mm.v, o->mm_arg_start, &start) < 0 ||
-            read_u64_at(kv, t->mm.v, o->mm_arg_end, &end) < 0 || end <= start) {
+        if (lx_read_u64(kv, t->mm.v, o->mm_pgd, &pgd) < 0 || lx_read_u64(kv, t->mm.v, o->mm_arg_start, &start) < 0 ||
+            lx_read_u64(kv, t->mm.v, o->mm_arg_end, &end) < 0 || end <= start) {
                 t->partial |= HVS_TASK_PARTIAL_CMDLINE;
                 return;
         }
@@ -110,18 +96,18 @@ static int read_task(hvs_linux *k, uint64_t addr, const uint8_t *ts, hvs_task *t
 
         uint64_t parent = hvs_le64(ts + o->task_real_parent);
         uint32_t ptgid;
-        if (read_u32_at(kv, parent, o->task_tgid, &ptgid) == 0)
+        if (lx_read_u32(kv, parent, o->task_tgid, &ptgid) == 0)
                 t->ppid = (int32_t)ptgid;
         else
                 t->partial |= HVS_TASK_PARTIAL_PARENT;
 
         uint64_t cred = hvs_le64(ts + o->task_cred);
-        if (read_u32_at(kv, cred, o->cred_uid, &t->uid) < 0 || read_u32_at(kv, cred, o->cred_gid, &t->gid) < 0 ||
-            read_u32_at(kv, cred, o->cred_euid, &t->euid) < 0 || read_u32_at(kv, cred, o->cred_egid, &t->egid) < 0)
+        if (lx_read_u32(kv, cred, o->cred_uid, &t->uid) < 0 || lx_read_u32(kv, cred, o->cred_gid, &t->gid) < 0 ||
+            lx_read_u32(kv, cred, o->cred_euid, &t->euid) < 0 || lx_read_u32(kv, cred, o->cred_egid, &t->egid) < 0)
                 t->partial |= HVS_TASK_PARTIAL_CRED;
 
         uint64_t sig = hvs_le64(ts + o->task_signal);
-        if (o->signal_nr_threads == LX_ABSENT || read_u32_at(kv, sig, o->signal_nr_threads, &t->nr_threads) < 0)
+        if (o->signal_nr_threads == LX_ABSENT || lx_read_u32(kv, sig, o->signal_nr_threads, &t->nr_threads) < 0)
                 t->partial |= HVS_TASK_PARTIAL_SIGNAL;
 
         if (t->kthread || t->mm.v == 0)
