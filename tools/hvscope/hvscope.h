@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <json-c/json.h>
 #include <hvscope/hvscope.h>
 
 /* Options every subcommand that reads a guest takes. */
@@ -47,6 +48,11 @@ int target_open(struct target_opts *t, hvs_session **ret);
 /* Prints "hvscope: <fmt>" to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints @o (pretty, no slash escapes) on stdout and releases it. */
+void print_json(json_object *o);
+/* "0x%016x" string of a guest address. */
+json_object *json_addr(uint64_t v);
 
 /* ISO 8601 UTC with milliseconds of @ns since the epoch, or "" if @ns <= 0. */
 void fmt_iso_time(int64_t ns, char *buf, size_t cap);

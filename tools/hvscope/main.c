@@ -123,6 +123,16 @@ int target_open(struct target_opts *t, hvs_session **ret) {
         return 0;
 }
 
+/* Every command: one line here, one cmd-<name>.c, a declaration in hvscope.h. */
+static const struct command {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;
+} commands[] = {
+        { "ps", cmd_ps, "processes of the guest (table, --tree, --json)" },
+        { "kernel", cmd_kernel, "the guest kernel hvscope found: version, KASLR, paging, clock" },
+};
+
 static void usage(FILE *f) {
         fputs("usage: hvscope <command> [options]\n"
               "\n"
@@ -130,14 +140,26 @@ static void usage(FILE *f) {
               "from the hypervisor host: nothing is installed in the guest and no kernel\n"
               "profile is downloaded.\n"
               "\n"
-              "commands:\n"
-              "  ps       processes of the guest (table, --tree, --json)\n"
-              "  kernel   the guest kernel hvscope found: version, KASLR, paging\n"
-              "\n"
+              "commands:\n",
+              f);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fputs("\n"
               "target options (every command):\n" TARGET_HELP
               "\n"
               "'hvscope <command> --help' shows a command's own options.\n",
               f);
+}
+
+void print_json(json_object *o) {
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+}
+
+json_object *json_addr(uint64_t v) {
+        char buf[24];
+        snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
+        return json_object_new_string(buf);
 }
 
 int main(int argc, char **argv) {
@@ -154,10 +176,9 @@ int main(int argc, char **argv) {
                 printf("hvscope %s\n", HVS_VERSION_STRING);
                 return 0;
         }
-        if (!strcmp(cmd, "ps"))
-                return cmd_ps(argc - 1, argv + 1);
-        if (!strcmp(cmd, "kernel"))
-                return cmd_kernel(argc - 1, argv + 1);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (!strcmp(cmd, commands[i].name))
+                        return commands[i].fn(argc - 1, argv + 1);
         errorf("unknown command '%s' (see 'hvscope --help')", cmd);
         return 1;
 }
