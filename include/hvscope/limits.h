@@ -11,6 +11,26 @@
 #define HVS_DEFAULT_MAX_TASKS 65536u
 /* Threads walked in one thread group. */
 #define HVS_DEFAULT_MAX_THREADS 65536u
+/* Kernel modules walked in the module list. */
+#define HVS_DEFAULT_MAX_MODULES 16384u
+/* Open file descriptors examined per process (fdtable max_fds is clamped to it). */
+#define HVS_DEFAULT_MAX_FDS 65536u
+/* Memory regions (VMAs) walked per process (maple tree or rbtree/list). */
+#define HVS_DEFAULT_MAX_VMAS 262144u
+/* Mounts walked in one mount namespace. */
+#define HVS_DEFAULT_MAX_MOUNTS 16384u
+/* Sockets walked across the kernel's socket hash tables. */
+#define HVS_DEFAULT_MAX_SOCKETS 1048576u
+/* Bytes of a process environment read from its memory. */
+#define HVS_DEFAULT_MAX_ENV 131072u
+/* Bytes of kernel log text decoded from the printk ring buffer. */
+#define HVS_DEFAULT_MAX_DMESG (16u << 20)
+/* Path components followed from a dentry up to its root (d_parent, mount parents). */
+#define HVS_MAX_PATH_DEPTH 4096u
+/* Bytes of a path built from dentries. */
+#define HVS_MAX_PATH_BYTES 4096u
+/* Levels of a maple tree (Linux 6.1+ VMAs): 31 would already hold 2^64 entries. */
+#define HVS_MAX_MAPLE_DEPTH 32u
 /* Bytes of a process command line read from its memory. */
 #define HVS_DEFAULT_MAX_CMDLINE 4096u
 /* Bytes of a NUL-terminated string read from the guest when none is given. */

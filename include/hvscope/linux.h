@@ -35,6 +35,13 @@ typedef struct hvs_linux_limits {
         uint32_t max_tasks;
         uint32_t max_threads;
         uint32_t max_cmdline;
+        uint32_t max_modules;
+        uint32_t max_fds;
+        uint32_t max_vmas;
+        uint32_t max_mounts;
+        uint32_t max_sockets;
+        uint32_t max_env;
+        uint32_t max_dmesg;
 } hvs_linux_limits;
 
 /**
@@ -225,4 +232,14 @@ HVS_API hvs_task_list *hvs_task_list_free(hvs_task_list *l);
 #ifdef __cplusplus
 }
 #endif
+
+/* The other views, one header each (they need the types above). */
+#include <hvscope/linux-modules.h>
+#include <hvscope/linux-dmesg.h>
+#include <hvscope/linux-creds.h>
+#include <hvscope/linux-env.h>
+#include <hvscope/linux-maps.h>
+#include <hvscope/linux-files.h>
+#include <hvscope/linux-mounts.h>
+#include <hvscope/linux-net.h>
 #endif

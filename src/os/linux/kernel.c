@@ -459,6 +459,20 @@ static void apply_limits(hvs_linux_limits *dst, const hvs_linux_limits *src) {
                 dst->max_threads = HVS_DEFAULT_MAX_THREADS;
         if (!dst->max_cmdline)
                 dst->max_cmdline = HVS_DEFAULT_MAX_CMDLINE;
+        if (!dst->max_modules)
+                dst->max_modules = HVS_DEFAULT_MAX_MODULES;
+        if (!dst->max_fds)
+                dst->max_fds = HVS_DEFAULT_MAX_FDS;
+        if (!dst->max_vmas)
+                dst->max_vmas = HVS_DEFAULT_MAX_VMAS;
+        if (!dst->max_mounts)
+                dst->max_mounts = HVS_DEFAULT_MAX_MOUNTS;
+        if (!dst->max_sockets)
+                dst->max_sockets = HVS_DEFAULT_MAX_SOCKETS;
+        if (!dst->max_env)
+                dst->max_env = HVS_DEFAULT_MAX_ENV;
+        if (!dst->max_dmesg)
+                dst->max_dmesg = HVS_DEFAULT_MAX_DMESG;
 }
 
 /*

@@ -79,4 +79,38 @@ static inline uint64_t lx_image_pa(const hvs_linux *k, uint64_t va) {
         return va - k->info.text_va + k->info.text_pa;
 }
 
+/*
+ * lx_mm_vas() - the address space of a process, from its mm_struct at @mm
+ * (mm->pgd translated through the kernel's page tables). Caller frees it.
+ * Return: 0; -ENOENT (no mm), -EFAULT, -ENOMEM. (tasks.c)
+ */
+int lx_mm_vas(hvs_linux *k, uint64_t mm, hvs_vas **ret);
+
+/*
+ * lx_task_files() - call @fn for each open file of the task_struct at @task:
+ * its descriptor number and the address of its struct file. Walks
+ * task->files->fdt (fd array, bounded by max_fds and the fdtable's own
+ * max_fds); NULL slots are skipped. A negative return of @fn stops the walk
+ * and is returned. Return: 0; -ENOENT (no files: a kernel thread); -EFAULT;
+ * -E2BIG if the table was larger than max_fds (the first max_fds were
+ * visited). (fd.c)
+ */
+int lx_task_files(hvs_linux *k, uint64_t task, int (*fn)(void *userdata, uint32_t fd, uint64_t file),
+                  void *userdata);
+
+/*
+ * lx_file_path() - the path of the struct file at @file (its f_path: vfsmount
+ * and dentry), walked up d_parent and through mount points (mount->mnt_parent,
+ * mnt_mountpoint) to the root, bounded by HVS_MAX_PATH_DEPTH and cycle-checked.
+ * Unlinked files get " (deleted)" appended as /proc does; anonymous inodes,
+ * pipes and sockets are named as /proc shows them ("pipe:[INODE]",
+ * "socket:[INODE]", "anon_inode:[NAME]").
+ * Return: path length; -EFAULT; -ELOOP; -E2BIG (@buf holds a truncated path).
+ * (path.c)
+ */
+int lx_file_path(hvs_linux *k, uint64_t file, char *buf, size_t cap);
+
+/* lx_d_path() - the same for a (vfsmount, dentry) pair. (path.c) */
+int lx_d_path(hvs_linux *k, uint64_t vfsmount, uint64_t dentry, char *buf, size_t cap);
+
 #endif

@@ -33,20 +33,27 @@ static char state_letter(uint64_t state, uint32_t exit_state) {
         return idx < sizeof letters - 1 ? letters[idx] : '?';
 }
 
+int lx_mm_vas(hvs_linux *k, uint64_t mm, hvs_vas **ret) {
+        uint64_t pgd;
+        hvs_gpa pgd_pa;
+        if (mm == 0)
+                return -ENOENT;
+        int r = lx_read_u64(k->kvas, mm, k->off.mm_pgd, &pgd);
+        if (r < 0)
+                return r;
+        if ((r = hvs_vas_translate(k->kvas, HVS_GVA(pgd), &pgd_pa)) < 0)
+                return r;
+        return hvs_vas_new(k->mem, pgd_pa, k->info.paging, ret);
+}
+
 /* Read the process's arguments [arg_start, arg_end) through its own page tables. */
 static void read_cmdline(hvs_linux *k, hvs_task *t) {
         hvs_vas *kv = k->kvas;
         const struct lx_offsets *o = &k->off;
-        uint64_t pgd, start, end;
-        if (lx_read_u64(kv, t->mm.v, o->mm_pgd, &pgd) < 0 || lx_read_u64(kv, t->mm.v, o->mm_arg_start, &start) < 0 ||
-            lx_read_u64(kv, t->mm.v, o->mm_arg_end, &end) < 0 || end <= start) {
-                t->partial |= HVS_TASK_PARTIAL_CMDLINE;
-                return;
-        }
-        hvs_gpa pgd_pa;
+        uint64_t start, end;
         _cleanup_(hvs_vas_freep) hvs_vas *uv = NULL;
-        if (hvs_vas_translate(kv, HVS_GVA(pgd), &pgd_pa) < 0 ||
-            hvs_vas_new(k->mem, pgd_pa, k->info.paging, &uv) < 0) {
+        if (lx_read_u64(kv, t->mm.v, o->mm_arg_start, &start) < 0 || lx_read_u64(kv, t->mm.v, o->mm_arg_end, &end) < 0 ||
+            end <= start || lx_mm_vas(k, t->mm.v, &uv) < 0) {
                 t->partial |= HVS_TASK_PARTIAL_CMDLINE;
                 return;
         }
