@@ -188,10 +188,12 @@ static int probe_banner(hvs_mem *m, uint64_t boff, struct banner_hit *ret) {
 
 /* ---- placing the kernel ------------------------------------------------------ */
 
-/* Paging mode: from a vCPU's CR4 when known, else from the kernel's own flag. */
+/*
+ * Paging mode: the kernel's own __pgtable_l5_enabled first (it is what the
+ * kernel built its tables for, and reading it costs no round trip to a live
+ * VMM), else a vCPU's CR4.LA57 when registers are known, else 4-level.
+ */
 static enum hvs_paging find_paging(hvs_linux *k, uint64_t text_va) {
-        /* The kernel's own flag first: it is what the kernel built its tables
-         * for, and reading it costs no round trip to a live VMM. */
         uint64_t va;
         uint8_t raw[4];
         if (hvs_profile_symbol(k->profile, "__pgtable_l5_enabled", &va) == 0 &&
