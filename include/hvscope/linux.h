@@ -229,6 +229,51 @@ HVS_API int hvs_linux_tasks(hvs_linux *k, hvs_task_list **ret);
 /** hvs_task_list_free() - NULL-safe. Return: NULL. */
 HVS_API hvs_task_list *hvs_task_list_free(hvs_task_list *l);
 
+/* ---- kernel facts ----------------------------------------------------------- */
+
+/* Bits of struct hvs_sysinfo.partial: what could not be read. */
+#define HVS_SYSINFO_PARTIAL_CMDLINE (1u << 0)  /* saved_command_line unreadable */
+#define HVS_SYSINFO_PARTIAL_UTS     (1u << 1)  /* init_uts_ns unreadable */
+#define HVS_SYSINFO_PARTIAL_CPUS    (1u << 2)  /* nr_cpu_ids or __num_online_cpus unreadable */
+#define HVS_SYSINFO_PARTIAL_CMDLINE_TRUNC (1u << 3)  /* longer than the buffer */
+
+/**
+ * struct hvs_sysinfo - facts about the running kernel, as the guest reports
+ * them in /proc/cmdline, uname(2) and its CPU count.
+ * @cmdline:      the boot command line (saved_command_line, as /proc/cmdline)
+ * @cmdline_addr: guest address of that string (0 if unknown)
+ * @sysname, @nodename, @release, @version, @machine, @domainname: the
+ *                initial UTS namespace (init_uts_ns.name): what uname -a
+ *                and hostname show in a process that did not unshare it
+ * @uts_addr:     guest address of init_uts_ns (0 if unknown)
+ * @nr_cpu_ids:   the bound on CPU numbers (possible CPUs)
+ * @online_cpus:  CPUs online (__num_online_cpus), as nproc shows
+ * @partial:      HVS_SYSINFO_PARTIAL_* bits; the fields they name are ""/0
+ * All strings are NUL-terminated, with control bytes shown as '?'.
+ */
+typedef struct hvs_sysinfo {
+        char cmdline[4096];
+        hvs_gva cmdline_addr;
+        char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+        hvs_gva uts_addr;
+        uint32_t nr_cpu_ids, online_cpus;
+        uint32_t partial;
+} hvs_sysinfo;
+
+/**
+ * hvs_linux_sysinfo() - read the kernel facts of struct hvs_sysinfo.
+ * @k:   the kernel view
+ * @ret: filled on success (caller-owned storage); untouched on failure
+ *
+ * Each group of facts is read independently: one that is missing or
+ * unreadable (a kernel without the symbol, an unmapped page) sets its
+ * partial bit and the others are still returned.
+ * Thread-safety: as the other calls on @k (one thread at a time).
+ * Return: 0 (possibly partial); -ENOENT if none of the facts could be read
+ * (detail in hvs_linux_errmsg()).
+ */
+HVS_API int hvs_linux_sysinfo(hvs_linux *k, hvs_sysinfo *ret);
+
 #ifdef __cplusplus
 }
 #endif

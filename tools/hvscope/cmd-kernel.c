@@ -22,6 +22,10 @@ int cmd_kernel(int argc, char **argv) {
         hvs_session *s = NULL;
         if (target_open(&t, &s) < 0)
                 return 1;
+        hvs_sysinfo si;
+        bool have_si = hvs_linux_sysinfo(hvs_session_linux(s), &si) == 0;
+        if (t.pause)
+                hvs_session_resume(s);
         const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
         const hvs_mem_info *m = hvs_mem_get_info(hvs_session_mem(s));
         char text_va[32], text_pa[32], pob[32], root[32], slide[32];
@@ -52,6 +56,26 @@ int cmd_kernel(int argc, char **argv) {
                 json_object_object_add(o, "boot_time", boot[0] ? json_object_new_string(boot) : NULL);
                 json_object_object_add(o, "guest_time", now[0] ? json_object_new_string(now) : NULL);
                 json_object_object_add(o, "uptime_s", boot[0] ? json_object_new_double(uptime) : NULL);
+                bool cl = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_CMDLINE);
+                bool uts = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_UTS);
+                bool cpus = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_CPUS);
+                json_object_object_add(o, "command_line", cl ? json_object_new_string(si.cmdline) : NULL);
+                json_object_object_add(o, "command_line_address", cl ? json_addr(si.cmdline_addr.v) : NULL);
+                json_object_object_add(o, "hostname", uts ? json_object_new_string(si.nodename) : NULL);
+                json_object_object_add(o, "domainname", uts ? json_object_new_string(si.domainname) : NULL);
+                json_object *u = NULL;
+                if (uts) {
+                        u = json_object_new_object();
+                        json_object_object_add(u, "sysname", json_object_new_string(si.sysname));
+                        json_object_object_add(u, "nodename", json_object_new_string(si.nodename));
+                        json_object_object_add(u, "release", json_object_new_string(si.release));
+                        json_object_object_add(u, "version", json_object_new_string(si.version));
+                        json_object_object_add(u, "machine", json_object_new_string(si.machine));
+                        json_object_object_add(u, "init_uts_ns_address", json_addr(si.uts_addr.v));
+                }
+                json_object_object_add(o, "uname", u);
+                json_object_object_add(o, "cpus_online", cpus ? json_object_new_int64(si.online_cpus) : NULL);
+                json_object_object_add(o, "cpu_ids", cpus ? json_object_new_int64(si.nr_cpu_ids) : NULL);
                 json_object_object_add(o, "profile_source", json_object_new_string(i->profile_source));
                 json_object_object_add(o, "types_source", json_object_new_string(i->btf_source));
                 json_object_object_add(o, "profile_cache", json_object_new_string(i->cache_path));
@@ -73,6 +97,16 @@ int cmd_kernel(int argc, char **argv) {
                         printf("%-18s %s (guest clock %s, up %.0f s)\n", "booted", boot, now, uptime);
                 else
                         printf("%-18s unknown (guest clock unreadable)\n", "booted");
+                if (have_si && !(si.partial & HVS_SYSINFO_PARTIAL_UTS)) {
+                        printf("%-18s %s\n", "hostname", si.nodename);
+                        printf("%-18s %s\n", "domainname", si.domainname);
+                        printf("%-18s %s %s %s %s %s\n", "uname", si.sysname, si.nodename, si.release, si.version,
+                               si.machine);
+                }
+                if (have_si && !(si.partial & HVS_SYSINFO_PARTIAL_CMDLINE))
+                        printf("%-18s %s\n", "command line", si.cmdline);
+                if (have_si && !(si.partial & HVS_SYSINFO_PARTIAL_CPUS))
+                        printf("%-18s %u online (%u possible ids)\n", "cpus", si.online_cpus, si.nr_cpu_ids);
                 printf("%-18s %s (types from %s)\n", "profile", i->profile_source, i->btf_source);
                 if (i->cache_path[0])
                         printf("%-18s %s\n", "profile cache", i->cache_path);

@@ -59,5 +59,13 @@ void fmt_iso_time(int64_t ns, char *buf, size_t cap);
 
 int cmd_ps(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_modules(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
+int cmd_maps(int argc, char **argv);
+int cmd_creds(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+int cmd_files(int argc, char **argv);
+int cmd_mounts(int argc, char **argv);
 
 #endif

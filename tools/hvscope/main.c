@@ -131,6 +131,14 @@ static const struct command {
 } commands[] = {
         { "ps", cmd_ps, "processes of the guest (table, --tree, --json)" },
         { "kernel", cmd_kernel, "the guest kernel hvscope found: version, KASLR, paging, clock" },
+        { "modules", cmd_modules, "loaded kernel modules (/proc/modules fields, parameters)" },
+        { "dmesg", cmd_dmesg, "the kernel log from the printk ring buffer (--level, --json)" },
+        { "maps", cmd_maps, "memory regions of processes (/proc/PID/maps fields, -p PID)" },
+        { "creds", cmd_creds, "credentials, capabilities, namespaces, cgroup of processes (-p PID)" },
+        { "env", cmd_env, "environment variables of processes, from their memory (-p PID)" },
+        { "net", cmd_net, "sockets: TCP, UDP (IPv4/IPv6) and unix, with owners (like ss -anp)" },
+        { "files", cmd_files, "open files of processes (/proc/PID/fd: path, type, flags, -p PID)" },
+        { "mounts", cmd_mounts, "the mount table (/proc/mounts fields, mount ids, read-only)" },
 };
 
 static void usage(FILE *f) {
