@@ -141,9 +141,9 @@ static int add_mount(struct walk *w, uint64_t mnt) {
  * again, so the repeated suffix is cut (two linear scans, no guest reads). */
 static void drop_repeats(hvs_mount_list *l, size_t first) {
         size_t n = l->n - first;
-        hvs_mount *v = l->mounts + first;
         if (n < 2)
-                return;
+                return;         /* also before l->mounts + first: it may be NULL */
+        hvs_mount *v = l->mounts + first;
         uint64_t last = v[n - 1].addr.v;
         size_t period = 0;
         for (size_t i = n - 1; i-- > 0;)
