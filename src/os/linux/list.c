@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
 #include "list.h"
 
 void hvs_list_iter_init(hvs_list_iter *it, hvs_vas *as, hvs_gva head, uint32_t max) {
@@ -39,4 +40,28 @@ int hvs_list_iter_next(hvs_list_iter *it, hvs_gva *ret) {
         it->steps++;
         *ret = it->cur;
         return 1;
+}
+
+static uint64_t item_addr(const void *items, size_t i, size_t stride, size_t addr_off) {
+        uint64_t a;
+        memcpy(&a, (const unsigned char *)items + i * stride + addr_off, sizeof a);
+        return a;
+}
+
+size_t hvs_list_unrepeated(const void *items, size_t n, size_t stride, size_t addr_off) {
+        if (n < 2)
+                return n;
+        uint64_t last = item_addr(items, n - 1, stride, addr_off);
+        size_t period = 0;
+        for (size_t i = n - 1; i-- > 0;)
+                if (item_addr(items, i, stride, addr_off) == last) {
+                        period = n - 1 - i;
+                        break;
+                }
+        if (period == 0)
+                return n;
+        for (size_t i = 0; i + period < n; i++)
+                if (item_addr(items, i, stride, addr_off) == item_addr(items, i + period, stride, addr_off))
+                        return i + period;
+        return n;
 }

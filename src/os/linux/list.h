@@ -37,6 +37,19 @@ void hvs_list_iter_init(hvs_list_iter *it, hvs_vas *as, hvs_gva head, uint32_t m
  */
 int hvs_list_iter_next(hvs_list_iter *it, hvs_gva *ret);
 
+/**
+ * hvs_list_unrepeated() - how many of the @n results of a walk that stopped
+ * on a cycle (or hit its cap inside one) to keep. Brent notices a cycle only
+ * after going round it again, so some objects were listed twice, and the
+ * repeats form a suffix: with cycle length L (the distance from the last
+ * entry back to its previous occurrence), the first entry equal to the one L
+ * later starts the cycle, and everything from L past it repeats.
+ * @items: @n results, @stride bytes apart, each with its guest address as a
+ *         u64 at byte @addr_off. Two linear scans, no guest reads.
+ * Return: the number of leading results to keep (@n if nothing repeats).
+ */
+size_t hvs_list_unrepeated(const void *items, size_t n, size_t stride, size_t addr_off);
+
 /** hvs_list_iter_steps() - nodes returned so far. */
 static inline uint32_t hvs_list_iter_steps(const hvs_list_iter *it) { return it->steps; }
 

@@ -356,25 +356,9 @@ static bool offsets_fit(const struct lx_module_offsets *o) {
         return true;
 }
 
-/* As tasks.c drop_repeats(): Brent notices a cycle only after going round it again. */
+/* A walk stopped on a cycle listed some modules twice: keep each once. */
 static void drop_repeats(hvs_module_list *l) {
-        if (l->n < 2)
-                return;
-        uint64_t last = l->modules[l->n - 1].addr.v;
-        size_t period = 0;
-        for (size_t i = l->n - 1; i-- > 0;)
-                if (l->modules[i].addr.v == last) {
-                        period = l->n - 1 - i;
-                        break;
-                }
-        if (period == 0)
-                return;
-        size_t keep = l->n;
-        for (size_t i = 0; i + period < l->n; i++)
-                if (l->modules[i].addr.v == l->modules[i + period].addr.v) {
-                        keep = i + period;
-                        break;
-                }
+        size_t keep = hvs_list_unrepeated(l->modules, l->n, sizeof *l->modules, offsetof(hvs_module, addr));
         for (size_t i = keep; i < l->n; i++)
                 module_clear(&l->modules[i]);
         l->n = keep;

@@ -137,28 +137,13 @@ static int add_mount(struct walk *w, uint64_t mnt) {
         return 0;
 }
 
-/* As tasks.c's drop_repeats(): Brent stops a cycle only after going round it
- * again, so the repeated suffix is cut (two linear scans, no guest reads). */
+/* A walk stopped on a cycle listed some mounts twice: keep each once. */
 static void drop_repeats(hvs_mount_list *l, size_t first) {
         size_t n = l->n - first;
         if (n < 2)
                 return;         /* also before l->mounts + first: it may be NULL */
         hvs_mount *v = l->mounts + first;
-        uint64_t last = v[n - 1].addr.v;
-        size_t period = 0;
-        for (size_t i = n - 1; i-- > 0;)
-                if (v[i].addr.v == last) {
-                        period = n - 1 - i;
-                        break;
-                }
-        if (period == 0)
-                return;
-        size_t keep = n;
-        for (size_t i = 0; i + period < n; i++)
-                if (v[i].addr.v == v[i + period].addr.v) {
-                        keep = i + period;
-                        break;
-                }
+        size_t keep = hvs_list_unrepeated(v, n, sizeof *v, offsetof(hvs_mount, addr));
         for (size_t i = keep; i < n; i++)
                 free_mount(&v[i]);
         l->n = first + keep;

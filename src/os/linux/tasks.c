@@ -140,32 +140,9 @@ static bool offsets_fit(const struct lx_offsets *o) {
         return o->task_size <= MAX_TASK_STRUCT;
 }
 
-/*
- * Brent's method notices a cycle only after going round it again, so a walk
- * that stopped on a cycle (or hit the cap inside one) has listed some tasks
- * twice. The repeats form a suffix: with cycle length L (the distance from
- * the last entry back to its previous occurrence), the first entry equal to
- * the one L later starts the cycle, and everything from L past it repeats.
- * Two linear scans over host memory, no guest reads.
- */
+/* A walk stopped on a cycle listed some tasks twice: keep each once. */
 static void drop_repeats(hvs_task_list *l) {
-        if (l->n < 2)
-                return;
-        uint64_t last = l->tasks[l->n - 1].addr.v;
-        size_t period = 0;
-        for (size_t i = l->n - 1; i-- > 0;)
-                if (l->tasks[i].addr.v == last) {
-                        period = l->n - 1 - i;
-                        break;
-                }
-        if (period == 0)
-                return;
-        size_t keep = l->n;
-        for (size_t i = 0; i + period < l->n; i++)
-                if (l->tasks[i].addr.v == l->tasks[i + period].addr.v) {
-                        keep = i + period;
-                        break;
-                }
+        size_t keep = hvs_list_unrepeated(l->tasks, l->n, sizeof *l->tasks, offsetof(hvs_task, addr));
         for (size_t i = keep; i < l->n; i++)
                 free(l->tasks[i].argv);
         l->n = keep;
