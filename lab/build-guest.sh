@@ -167,10 +167,15 @@ build_initramfs() {
 	echo "root:x:0:" >"$stage/etc/group"
 	echo "hvs-lab" >"$stage/etc/hostname"
 
-	# newc archive owned by root, sorted for a reproducible result.
+	# newc archive owned by root, sorted for a reproducible result; a temp
+	# name of its own so that concurrent builds never share one.
+	local tmp
+	tmp=$(mktemp "$out.XXXXXX")
+	CLEANUP+=("$tmp")
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$out.tmp"
-	mv -f "$out.tmp" "$out"
+		cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$tmp"
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$out"
 }
 
 # ---------------------------------------------------------------- data disk
@@ -182,11 +187,14 @@ build_disk() {
 	# A known binary pattern: byte i is i mod 251 (64 KiB).
 	"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(65536)))' \
 		>"$stage/pattern.bin"
-	rm -f "$out.tmp"
+	local tmp
+	tmp=$(mktemp "$out.XXXXXX")
+	CLEANUP+=("$tmp")
 	# -d fills the file system from a directory: no root, no loop mount.
 	mkfs.ext4 -q -F -L hvs-data -U 6876732d-6c61-6200-0000-000000000001 \
-		-E root_owner=0:0 -d "$stage" "$out.tmp" 32M >/dev/null
-	mv -f "$out.tmp" "$out"
+		-E root_owner=0:0 -d "$stage" "$tmp" 32M >/dev/null
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$out"
 }
 
 # ---------------------------------------------------------------- main
