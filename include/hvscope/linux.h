@@ -52,6 +52,11 @@ typedef struct hvs_linux_limits {
  * @cache_dir: profile cache directory; NULL = default (types.h)
  * @no_cache:  neither read nor write the profile cache
  * @limits:    walk bounds
+ * @isf_path:  a Volatility 3 ISF file (JSON, .json.xz or .json.gz) to take
+ *             type layouts from instead of BTF, for kernels without BTF;
+ *             its linux_banner must be the guest's (else -ESTALE). Symbols
+ *             still come from the guest's kallsyms. The profile cache is
+ *             neither read nor written. Exclusive with @btf_path.
  */
 typedef struct hvs_linux_opts {
         size_t sz;
@@ -59,6 +64,7 @@ typedef struct hvs_linux_opts {
         const char *cache_dir;
         bool no_cache;
         hvs_linux_limits limits;
+        const char *isf_path;
 } hvs_linux_opts;
 
 /**
@@ -74,7 +80,8 @@ typedef struct hvs_linux_opts {
  * @root_source:     "init_top_pgt" or "cr3"
  * @nsyms:           kallsyms symbols known
  * @profile_source:  "cache" (warm start) or "memory" (recovered now)
- * @btf_source:      "guest" (BTF in RAM), "file", or "cache"
+ * @btf_source:      "guest" (BTF in RAM), "file", "cache", or "isf" (types
+ *                   from a Volatility ISF, --isf)
  * @cache_path:      profile cache file ("" when caching is off)
  * @open_ns:         wall time hvs_linux_open() took
  * @boot_time_ns:    the guest's wall-clock time (ns since the epoch, UTC) at
@@ -109,7 +116,9 @@ typedef struct hvs_linux_info {
  * Return: 0; -ENOENT if no Linux kernel is found (no banner or no kallsyms:
  * "not a Linux guest?"); -EOPNOTSUPP for a kernel layout not supported (e.g.
  * no BTF in RAM and no @btf_path); -EBADMSG for kernel data that does not
- * decode; -EFAULT if the kernel's page tables do not map it; -ENOMEM; -EIO.
+ * decode; -EFAULT if the kernel's page tables do not map it; -ESTALE if the
+ * @isf_path file is for another kernel build; -EINVAL for both @btf_path
+ * and @isf_path; the errors of hvs_isf_load_file(); -ENOMEM; -EIO.
  * Thread-safety: the handle is used by one thread at a time.
  */
 HVS_API int hvs_linux_open(hvs_mem *m, const hvs_linux_opts *opts, hvs_diag *diag, hvs_linux **ret);

@@ -5,6 +5,8 @@
  * - hvs_ksyms: kernel symbols, recovered from the kallsyms tables that every
  *   Linux kernel carries in its .rodata (no System.map, no debug package).
  * - hvs_btf: type layouts from the kernel's own BTF (parsed by libbpf).
+ * - hvs_isf: type layouts from a Volatility 3 ISF JSON file, for kernels
+ *   without BTF; and the writer of an ISF from BTF and kallsyms.
  * - hvs_profile: what the analyzers use: symbols relative to the kernel's
  *   _text (so one profile serves every KASLR slide of the same build) and
  *   memoized field offsets; it can be saved to and loaded from a cache file
@@ -17,6 +19,7 @@
 #ifndef HVSCOPE_TYPES_H
 #define HVSCOPE_TYPES_H
 
+#include <stdio.h>
 #include <hvscope/mem.h>
 
 #ifdef __cplusplus
@@ -162,6 +165,148 @@ HVS_API uint32_t hvs_btf_ntypes(const hvs_btf *b);
 /** hvs_btf_free() - NULL-safe. Return: NULL. */
 HVS_API hvs_btf *hvs_btf_free(hvs_btf *b);
 
+/* ---- Volatility 3 ISF ----------------------------------------------------- */
+
+/*
+ * The Intermediate Symbol Format of Volatility 3 (JSON: metadata, base_types,
+ * user_types, enums, symbols), as dwarf2json writes it for Linux kernels.
+ * hvscope reads one as the type source for kernels without BTF (--isf) and
+ * writes one from the kernel's BTF and kallsyms (symbols export-isf); see
+ * docs/isf.md for what Volatility needs from the file.
+ */
+typedef struct hvs_isf hvs_isf;
+
+/**
+ * hvs_isf_parse() - parse a Volatility 3 ISF (JSON text) into compact tables.
+ * @data, @len: the JSON text (copied where needed; the caller keeps it)
+ * @diag: nullable; detail on failure
+ * @ret:  owned; hvs_isf_free()
+ *
+ * The text is hostile: it is split into its entries by a bounded scanner and
+ * each entry is parsed by json-c with a nesting limit (HVS_MAX_ISF_DEPTH);
+ * the number of types, fields and symbols, name lengths, sizes and offsets
+ * are bounded (HVS_MAX_ISF_*). A type referenced but not defined is not an
+ * error here (dwarf2json files name incomplete structs they do not define);
+ * it is when a lookup needs it. Duplicate names in one section are.
+ * Return: 0; -EBADMSG for text that is not an ISF or breaks a limit;
+ * -EOPNOTSUPP for an ISF of another format major version (older than 4 or
+ * newer than 6) or of another operating system (metadata.windows/mac);
+ * -ENOMEM. Thread-safety: the result is read-only; the lookups below may
+ * run concurrently on one hvs_isf.
+ */
+HVS_API int hvs_isf_parse(const void *data, size_t len, hvs_diag *diag, hvs_isf **ret);
+
+/**
+ * hvs_isf_load_file() - an ISF from a file: plain JSON, or compressed with
+ * xz (.json.xz) or gzip (.json.gz), recognised by their magic bytes.
+ * Decompressed text is bounded by HVS_MAX_ISF_BYTES.
+ * Return: 0; -errno from the system (e.g. -ENOENT); -EBADMSG for a corrupt
+ * or oversized file; the errors of hvs_isf_parse().
+ */
+HVS_API int hvs_isf_load_file(const char *path, hvs_diag *diag, hvs_isf **ret);
+
+/**
+ * hvs_isf_field() - offset and size of @path in user type @type, with the
+ * contract of hvs_btf_field(): @type is a struct/union name or "var:NAME"
+ * (the type of symbol NAME); @path a member or a dotted path through
+ * embedded structs and unions; members of anonymous members (ISF fields
+ * marked "anonymous") are found as if they were direct members.
+ * Return: 0; -ENOENT if @type or a path component is absent; -EOPNOTSUPP for
+ * a bitfield; -EBADMSG if the member's type is not defined in the ISF or the
+ * nesting is too deep (HVS_MAX_TYPE_DEPTH).
+ */
+HVS_API int hvs_isf_field(const hvs_isf *isf, const char *type, const char *path, uint32_t *ret_off,
+                          uint32_t *ret_size);
+
+/**
+ * hvs_isf_type_size() - byte size of user type, enum or base type @type.
+ * Return: 0; -ENOENT.
+ */
+HVS_API int hvs_isf_type_size(const hvs_isf *isf, const char *type, uint32_t *ret_size);
+
+/**
+ * hvs_isf_symbol() - the address the ISF gives symbol @name (as linked,
+ * without any KASLR slide for files made by dwarf2json or hvscope).
+ * Return: 0; -ENOENT.
+ */
+HVS_API int hvs_isf_symbol(const hvs_isf *isf, const char *name, uint64_t *ret_addr);
+
+/**
+ * hvs_isf_banner() - the kernel banner from linux_banner's constant_data,
+ * up to its newline ("Linux version ..."), or NULL if the ISF has none.
+ * Borrowed; valid until hvs_isf_free().
+ */
+HVS_API const char *hvs_isf_banner(const hvs_isf *isf);
+
+/** hvs_isf_ntypes() - number of user types (structs, unions). */
+HVS_API size_t hvs_isf_ntypes(const hvs_isf *isf);
+
+/** hvs_isf_nsymbols() - number of symbols. */
+HVS_API size_t hvs_isf_nsymbols(const hvs_isf *isf);
+
+/** hvs_isf_free() - NULL-safe. Return: NULL. */
+HVS_API hvs_isf *hvs_isf_free(hvs_isf *isf);
+
+/**
+ * struct hvs_isf_export_opts - what hvs_isf_write() puts in the file.
+ * @sz:          sizeof(struct hvs_isf_export_opts), set by HVS_OPTS()
+ * @banner:      the kernel's banner without its newline ("Linux version ...");
+ *               written as linux_banner's constant_data (banner, "\n", NUL:
+ *               the bytes of the kernel's linux_banner[]), which is how
+ *               Volatility matches an ISF to a memory image. NULL = none.
+ * @kaslr_slide: subtracted from the address of every symbol that is not
+ *               absolute and lies in the kernel image mapping (at or above
+ *               __START_KERNEL_map), so the file holds link-time addresses
+ *               as dwarf2json writes them; 0 for a kernel without KASLR
+ * @types_name:  metadata.linux.types[0].name (default "btf")
+ */
+typedef struct hvs_isf_export_opts {
+        size_t sz;
+        const char *banner;
+        int64_t kaslr_slide;
+        const char *types_name;
+} hvs_isf_export_opts;
+
+/**
+ * struct hvs_isf_export_stats - what was written, for the record.
+ */
+typedef struct hvs_isf_export_stats {
+        size_t base_types, user_types, enums, symbols, typed_symbols, fields;
+        uint64_t bytes;
+} hvs_isf_export_stats;
+
+/**
+ * hvs_isf_write() - write types from @btf and symbols from @syms as a
+ * Volatility 3 ISF (format 6.2.0, the shape of dwarf2json's Linux output) to
+ * @f. Typedefs and modifiers are resolved away as Volatility expects;
+ * anonymous structs, unions and enums are named after the typedef that
+ * names them, else "unnamed_<hash>"; anonymous members are
+ * "unnamed_field_<offset>" marked "anonymous"; bitfields carry their bit
+ * position and length; forward declarations never defined become empty
+ * structs so every reference resolves. Symbols are typed from the BTF's
+ * variables and, for those Volatility's Linux support reads and BTF has no
+ * variable for (init_task, linux_banner, init_top_pgt, modules, ...), from a
+ * short table. Nothing is printed: the output goes to @f only.
+ * @f:         caller's stream (not closed); may be partially written on error
+ * @ret_stats: nullable
+ * Return: 0; -EBADMSG for BTF that cannot be expressed in a file
+ * hvs_isf_parse() takes back (cyclic or too deep type chains, an enum over
+ * 8 bytes, a bitfield over 128 bits, a name over HVS_MAX_ISF_NAME; integer
+ * types over 16 bytes are written as void); -EIO if writing @f failed;
+ * -ENOMEM. Thread-safety: @syms may be sorted in place (hvs_ksyms_get()),
+ * so one thread at a time per @syms; @btf is only read.
+ */
+HVS_API int hvs_isf_write(const hvs_btf *btf, hvs_ksyms *syms, const hvs_isf_export_opts *opts, FILE *f,
+                          hvs_diag *diag, hvs_isf_export_stats *ret_stats);
+
+/**
+ * hvs_isf_export() - hvs_isf_write() to @path atomically (a temporary file
+ * next to it, then rename), so a reader never sees half a file.
+ * Return: as hvs_isf_write(); -errno if the file cannot be created or renamed.
+ */
+HVS_API int hvs_isf_export(const hvs_btf *btf, hvs_ksyms *syms, const hvs_isf_export_opts *opts, const char *path,
+                           hvs_diag *diag, hvs_isf_export_stats *ret_stats);
+
 /* ---- profile ------------------------------------------------------------ */
 
 typedef struct hvs_profile hvs_profile;
@@ -213,9 +358,11 @@ HVS_API size_t hvs_profile_nsyms(const hvs_profile *p);
 /**
  * hvs_profile_field() - offset (and size) of @type.@path, memoized: answered
  * from the profile's table when present (e.g. loaded from cache), else
- * resolved from the BTF and remembered.
+ * resolved from the BTF (or the ISF, see hvs_profile_set_isf()) and
+ * remembered.
  * Return: 0; -ENOENT if absent; -EOPNOTSUPP if the profile has no types and
- * the field is not memoized; other errors as hvs_btf_field().
+ * the field is not memoized; other errors as hvs_btf_field() (or
+ * hvs_isf_field()).
  */
 HVS_API int hvs_profile_field(hvs_profile *p, const char *type, const char *path, uint32_t *ret_off,
                               uint32_t *ret_size);
@@ -229,19 +376,37 @@ HVS_API int hvs_profile_type_size(hvs_profile *p, const char *type, uint32_t *re
 HVS_API int hvs_profile_set_btf(hvs_profile *p, hvs_btf *btf);
 
 /**
+ * hvs_profile_set_isf() - take the profile's types from a Volatility ISF
+ * instead of BTF (taken on success; any BTF is dropped). Field lookups then
+ * go to hvs_isf_field(); the profile can no longer be saved (an ISF-typed
+ * profile must not replace a BTF one in the cache).
+ * Return: 0; -EINVAL.
+ */
+HVS_API int hvs_profile_set_isf(hvs_profile *p, hvs_isf *isf);
+
+/**
+ * hvs_profile_btf() - the profile's BTF (borrowed; valid until the profile
+ * is freed or its types replaced), parsed from the cache file on first use.
+ * Return: 0; -EOPNOTSUPP if the profile has no BTF (types from an ISF, or
+ * none); -EBADMSG if the stored BTF is corrupt; -ENOMEM.
+ */
+HVS_API int hvs_profile_btf(hvs_profile *p, const hvs_btf **ret);
+
+/**
  * hvs_profile_changed() - whether the profile memoized fields (or learnt
  * anything else) that the file it was loaded from or last saved to lacks,
  * so saving it again would make later warm starts faster. False for NULL.
  */
 HVS_API bool hvs_profile_changed(const hvs_profile *p);
 
-/** hvs_profile_has_btf() - whether types are loaded (or loadable from cache). */
+/** hvs_profile_has_btf() - whether types are loaded (or loadable from cache), BTF or ISF. */
 HVS_API bool hvs_profile_has_btf(const hvs_profile *p);
 
 /**
  * hvs_profile_save() - write the profile (banner, symbols, memoized fields,
  * raw BTF) to @path atomically (temp file + rename), creating parent dirs.
- * Return: 0; -errno.
+ * Return: 0; -EOPNOTSUPP for a profile whose types come from an ISF (the
+ * cache holds BTF-typed profiles only); -errno.
  */
 HVS_API int hvs_profile_save(const hvs_profile *p, const char *path, hvs_diag *diag);
 

@@ -377,6 +377,8 @@ const void *hvs_btf_raw(const hvs_btf *b, size_t *ret_len) {
         return p;
 }
 
+const struct btf *btf_libbpf(const hvs_btf *b) { return b->btf; }
+
 uint32_t hvs_btf_ntypes(const hvs_btf *b) {
         uint32_t n = b ? btf__type_cnt(b->btf) : 0;
         return n ? n - 1 : 0;

@@ -86,6 +86,7 @@ struct hvs_profile {
         hvs_ksyms *ksyms;       /* NULL until materialised from the file */
         uint64_t ksyms_text;    /* the _text the addresses in ksyms are for */
         hvs_btf *btf;
+        hvs_isf *isf;           /* types from a Volatility ISF instead of BTF */
 
         struct memo *memo;
         size_t nmemo, memo_cap;
@@ -123,6 +124,7 @@ hvs_profile *hvs_profile_free(hvs_profile *p) {
         free(p->banner);
         hvs_ksyms_free(p->ksyms);
         hvs_btf_free(p->btf);
+        hvs_isf_free(p->isf);
         for (size_t i = 0; i < p->nmemo; i++)
                 free(p->memo[i].key);
         free(p->memo);
@@ -161,15 +163,29 @@ uint64_t hvs_profile_text(const hvs_profile *p) { return p ? p->text : 0; }
 const char *hvs_profile_banner(const hvs_profile *p) { return p ? p->banner : NULL; }
 
 bool hvs_profile_has_btf(const hvs_profile *p) {
-        return p && (p->btf || (p->map && p->sec_len[SEC_BTF] > 0 && !p->btf_bad));
+        return p && (p->btf || p->isf || (p->map && p->sec_len[SEC_BTF] > 0 && !p->btf_bad));
 }
 
 int hvs_profile_set_btf(hvs_profile *p, hvs_btf *btf) {
         if (!p || !btf)
                 return -EINVAL;
         hvs_btf_free(p->btf);
+        p->isf = hvs_isf_free(p->isf);
         p->btf = btf;
         p->btf_bad = false;
+        return 0;
+}
+
+/*
+ * Memoized results already in the profile stay: they describe the same
+ * kernel build, whichever source resolved them.
+ */
+int hvs_profile_set_isf(hvs_profile *p, hvs_isf *isf) {
+        if (!p || !isf)
+                return -EINVAL;
+        hvs_isf_free(p->isf);
+        p->btf = hvs_btf_free(p->btf);
+        p->isf = isf;
         return 0;
 }
 
@@ -396,6 +412,8 @@ static int memo_add(hvs_profile *p, char *key, int err, uint32_t off, uint32_t s
 static int ensure_btf(hvs_profile *p) {
         if (p->btf)
                 return 0;
+        if (p->isf)
+                return -EOPNOTSUPP;
         if (!p->map || p->sec_len[SEC_BTF] == 0)
                 return -EOPNOTSUPP;
         if (p->btf_bad)
@@ -416,11 +434,17 @@ static int memo_lookup(hvs_profile *p, const char *type, const char *path, uint3
                 return strlen(type) + (path ? strlen(path) : 0) + 2 > PROFILE_MAX_MEMO_KEY ? -ENOENT : -ENOMEM;
         const struct memo *m = memo_find(p, key);
         if (!m) {
-                int r = ensure_btf(p);
-                if (r < 0)
-                        return r;
                 uint32_t off = 0, size = 0;
-                r = path ? hvs_btf_field(p->btf, type, path, &off, &size) : hvs_btf_type_size(p->btf, type, &size);
+                int r;
+                if (p->isf) {
+                        r = path ? hvs_isf_field(p->isf, type, path, &off, &size)
+                                 : hvs_isf_type_size(p->isf, type, &size);
+                } else {
+                        if ((r = ensure_btf(p)) < 0)
+                                return r;
+                        r = path ? hvs_btf_field(p->btf, type, path, &off, &size)
+                                 : hvs_btf_type_size(p->btf, type, &size);
+                }
                 if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP)
                         return r;
                 int e = memo_add(p, TAKE_PTR(key), r, off, size);
@@ -453,6 +477,16 @@ int hvs_profile_type_size(hvs_profile *p, const char *type, uint32_t *ret_size) 
         if (!p || !type || !ret_size)
                 return -EINVAL;
         return memo_lookup(p, type, NULL, NULL, ret_size);
+}
+
+int hvs_profile_btf(hvs_profile *p, const hvs_btf **ret) {
+        if (!p || !ret)
+                return -EINVAL;
+        int r = ensure_btf(p);
+        if (r < 0)
+                return r;
+        *ret = p->btf;
+        return 0;
 }
 
 /* ---- saving ---- */
@@ -597,6 +631,10 @@ int hvs_profile_save(const hvs_profile *cp, const char *path, hvs_diag *diag) {
                 return -EINVAL;
         /* Saving may materialise lazily loaded parts: logically const. */
         hvs_profile *p = (hvs_profile *)cp;
+        /* A cache file is a BTF-typed profile; one typed by an ISF would be
+         * mistaken for it by a later warm start (fields it never resolved). */
+        if (p->isf)
+                return HVS_DIAG(diag, -EOPNOTSUPP, "profile: types from an ISF are not cached");
         struct wbuf pay = { 0 };
         _cleanup_free_ uint8_t *pay_b = NULL;
         uint64_t sec_off[SEC_NR], sec_len[SEC_NR];

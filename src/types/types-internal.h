@@ -20,6 +20,10 @@ int ksyms_reserve(hvs_ksyms *k, size_t n, size_t name_bytes);
  */
 void ksyms_shift(hvs_ksyms *k, uint64_t delta);
 
+struct btf;
+/* btf_libbpf() - the libbpf object behind @b (borrowed; valid while @b is). (btf.c) */
+const struct btf *btf_libbpf(const hvs_btf *b);
+
 /* 64-bit FNV-1a of the NUL-terminated @s; also the hash of the profile file format. */
 static inline uint64_t types_hash_str(const char *s) {
         uint64_t h = 0xcbf29ce484222325ull;

@@ -383,12 +383,46 @@ static int load_guest_btf(hvs_linux *k, hvs_btf **ret, hvs_diag *diag) {
         return hvs_btf_parse(raw, len, diag, ret);
 }
 
+/*
+ * An ISF must describe the guest's build: its banner must be the guest's (a
+ * file without one is taken on trust), and where it has symbols, their
+ * offsets from _text must be kallsyms' (a rebuilt kernel moves them).
+ */
+static int check_isf(hvs_linux *k, const hvs_isf *isf, const char *path, hvs_diag *diag) {
+        const char *b = hvs_isf_banner(isf);
+        if (b && strcmp(b, k->info.banner) != 0)
+                return HVS_DIAG(diag, -ESTALE, "ISF %s is for another kernel build: '%.120s' (the guest runs '%.120s')",
+                                path, b, k->info.banner);
+        static const char *const probes[] = { "linux_banner", "init_task", "init_top_pgt" };
+        uint64_t itext, ktext;
+        if (hvs_isf_symbol(isf, "_text", &itext) < 0 || hvs_profile_symbol(k->profile, "_text", &ktext) < 0)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+                uint64_t ia, ka;
+                if (hvs_isf_symbol(isf, probes[i], &ia) < 0 || hvs_profile_symbol(k->profile, probes[i], &ka) < 0)
+                        continue;
+                if (ia - itext != ka - ktext)
+                        return HVS_DIAG(diag, -ESTALE,
+                                        "ISF %s is for another kernel build: '%s' at _text+0x%" PRIx64
+                                        " in it, at _text+0x%" PRIx64 " in the guest",
+                                        path, probes[i], ia - itext, ka - ktext);
+        }
+        return 0;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(hvs_isf *, hvs_isf_free)
+
 static int cold_open(hvs_linux *k, const hvs_linux_opts *o, hvs_diag *diag) {
+        _cleanup_(hvs_isf_freep) hvs_isf *isf = NULL;
+        int r;
+        /* A bad ISF file is reported before the scan of all RAM. */
+        if (o && o->isf_path && (r = hvs_isf_load_file(o->isf_path, diag, &isf)) < 0)
+                return r;
         _cleanup_free_ struct banner_hit *hits = hvs_calloc(MAX_BANNER_HITS, sizeof *hits);
         if (!hits)
                 return -ENOMEM;
         size_t nhits = 0;
-        int r = find_banners(k->mem, hits, MAX_BANNER_HITS, &nhits);
+        r = find_banners(k->mem, hits, MAX_BANNER_HITS, &nhits);
         if (r < 0)
                 return r;
         if (nhits == 0)
@@ -434,6 +468,15 @@ static int cold_open(hvs_linux *k, const hvs_linux_opts *o, hvs_diag *diag) {
         }
         k->info.profile_source = "memory";
 
+        if (isf) {
+                if ((r = check_isf(k, isf, o->isf_path, diag)) < 0)
+                        return r;
+                if ((r = hvs_profile_set_isf(k->profile, isf)) < 0)
+                        return r;
+                isf = NULL;     /* taken */
+                k->info.btf_source = "isf";
+                return place_virtual(k, text.addr, diag);
+        }
         hvs_btf *btf = NULL;
         if (o && o->btf_path) {
                 r = hvs_btf_load_file(o->btf_path, diag, &btf);
@@ -493,8 +536,10 @@ static void read_clock(hvs_linux *k) {
         hvs_profile *p = k->profile;
         uint64_t tk, real, boot, xsec;
         uint32_t seqsz, o_real, o_boot, o_xsec;
+        /* The struct's own name first: ISF files (dwarf2json, ours) keep no typedef names. */
         if (hvs_profile_symbol(p, "tk_core", &tk) < 0 ||
-            hvs_profile_type_size(p, "seqcount_raw_spinlock_t", &seqsz) < 0 || seqsz > 64 ||
+            (hvs_profile_type_size(p, "seqcount_raw_spinlock", &seqsz) < 0 &&
+             hvs_profile_type_size(p, "seqcount_raw_spinlock_t", &seqsz) < 0) || seqsz > 64 ||
             hvs_profile_field(p, "timekeeper", "offs_real", &o_real, NULL) < 0 ||
             hvs_profile_field(p, "timekeeper", "offs_boot", &o_boot, NULL) < 0 ||
             hvs_profile_field(p, "timekeeper", "xtime_sec", &o_xsec, NULL) < 0)
@@ -537,8 +582,17 @@ int hvs_linux_open(hvs_mem *m, const hvs_linux_opts *opts, hvs_diag *diag, hvs_l
                 return -ENOMEM;
         k->mem = m;
         apply_limits(&k->limits, opts ? &opts->limits : NULL);
-        bool use_cache = !(opts && (opts->no_cache || opts->btf_path));
-        k->cache_writable = !(opts && opts->no_cache);
+        const char *isf_path = opts ? opts->isf_path : NULL;
+        if (isf_path && opts->btf_path) {
+                free(k);
+                return HVS_DIAG(diag, -EINVAL, "give the kernel's types with --btf or --isf, not both");
+        }
+        /*
+         * Types from an ISF never meet the cache: a cached profile carries the
+         * BTF it was made from, and an ISF-typed one is not saved (types.h).
+         */
+        bool use_cache = !(opts && (opts->no_cache || opts->btf_path || isf_path));
+        k->cache_writable = !(opts && (opts->no_cache || isf_path));
         int r = -ENOENT;
 
         if (use_cache && try_cache(k, opts) == 0) {
@@ -557,7 +611,7 @@ int hvs_linux_open(hvs_mem *m, const hvs_linux_opts *opts, hvs_diag *diag, hvs_l
                 r = cold_open(k, opts, diag);
                 if (r == 0)
                         r = finish_open(k, diag);
-                if (r == 0 && !(opts && opts->no_cache) &&
+                if (r == 0 && k->cache_writable &&
                     cache_path_of(opts, k->info.banner, k->info.cache_path, sizeof k->info.cache_path) == 0) {
                         /* A cache that cannot be written only costs the next run time. */
                         if (hvs_profile_save(k->profile, k->info.cache_path, NULL) < 0)
