@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 static json_object *cap_json(uint64_t v) {
         char buf[24];
@@ -65,6 +66,17 @@ static json_object *creds_json(const hvs_task *t, const hvs_creds *c, const char
                         json_object_array_add(partial, json_object_new_string(bits[i].name));
         json_object_object_add(o, "unreadable", partial);
         return o;
+}
+
+json_object *view_creds_json(hvs_session *s, const hvs_task_list *tl, hvs_creds *const *creds, char *const *errs) {
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(hvs_linux_get_info(hvs_session_linux(s))->banner));
+        json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
+        for (size_t i = 0; i < tl->n; i++)
+                if (creds[i] || errs[i])
+                        json_object_array_add(arr, creds_json(&tl->tasks[i], creds[i], errs[i]));
+        json_object_object_add(root, "processes", arr);
+        return root;
 }
 
 static void print_creds(const hvs_task *t, const hvs_creds *c) {
@@ -175,14 +187,7 @@ int cmd_creds(int argc, char **argv) {
                 rc = 1;
         }
         if (rc == 0 && t.json) {
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(hvs_linux_get_info(k)->banner));
-                json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
-                for (size_t i = 0; i < tl->n; i++)
-                        if (creds[i] || errs[i])
-                                json_object_array_add(arr, creds_json(&tl->tasks[i], creds[i], errs[i]));
-                json_object_object_add(root, "processes", arr);
-                print_json(root);
+                print_json(view_creds_json(s, tl, creds, errs));
         } else if (rc == 0) {
                 printf("%7s %-16s %-15s %-15s %3s %-16s %-16s %-16s %-12s %-12s %-12s %s\n", "PID", "COMMAND",
                        "UID r/e/s/fs", "GID r/e/s/fs", "GRP", "CAPPRM", "CAPEFF", "CAPBND", "MNTNS", "NETNS", "PIDNS",

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 static const char *const level_names[8] = { "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug" };
 
@@ -76,6 +77,23 @@ static json_object *record_json(const hvs_linux_info *info, const hvs_dmesg_reco
         return o;
 }
 
+json_object *view_dmesg_json(hvs_session *s, const hvs_dmesg *d, unsigned levels) {
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
+        json_object_object_add(root, "ringbuffer_address", json_addr(d->prb.v));
+        json_object_object_add(root, "skipped", json_object_new_uint64(d->skipped));
+        json_object_object_add(root, "truncated", json_object_new_boolean(d->truncated));
+        if (d->truncated)
+                json_object_object_add(root, "truncated_reason", json_object_new_string(d->trunc_msg));
+        for (size_t j = 0; j < d->n; j++)
+                if (levels & (1u << (d->records[j].level & 7)))
+                        json_object_array_add(arr, record_json(i, &d->records[j]));
+        json_object_object_add(root, "records", arr);
+        return root;
+}
+
 static void dmesg_usage(FILE *f) {
         fputs("usage: hvscope dmesg [--level LIST] [--json] (--vm QMP_SOCKET | --pid QEMU_PID | --image FILE) [options]\n"
               "\n"
@@ -139,20 +157,7 @@ int cmd_dmesg(int argc, char **argv) {
         if (d->truncated)
                 warnf("partial result: %s", d->trunc_msg);
         if (t.json) {
-                const hvs_linux_info *i = hvs_linux_get_info(k);
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
-                json_object_object_add(root, "ringbuffer_address", json_addr(d->prb.v));
-                json_object_object_add(root, "skipped", json_object_new_uint64(d->skipped));
-                json_object_object_add(root, "truncated", json_object_new_boolean(d->truncated));
-                if (d->truncated)
-                        json_object_object_add(root, "truncated_reason", json_object_new_string(d->trunc_msg));
-                for (size_t j = 0; j < d->n; j++)
-                        if (levels & (1u << (d->records[j].level & 7)))
-                                json_object_array_add(arr, record_json(i, &d->records[j]));
-                json_object_object_add(root, "records", arr);
-                print_json(root);
+                print_json(view_dmesg_json(s, d, levels));
         } else {
                 for (size_t j = 0; j < d->n; j++)
                         if (levels & (1u << (d->records[j].level & 7)))

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 static json_object *env_json(const hvs_task *t, const hvs_env *e, const char *err) {
         json_object *o = json_object_new_object();
@@ -29,6 +30,17 @@ static json_object *env_json(const hvs_task *t, const hvs_env *e, const char *er
                 json_object_array_add(partial, json_object_new_string("truncated"));
         json_object_object_add(o, "unreadable", partial);
         return o;
+}
+
+json_object *view_env_json(hvs_session *s, const hvs_task_list *tl, hvs_env *const *envs, char *const *errs) {
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(hvs_linux_get_info(hvs_session_linux(s))->banner));
+        json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
+        for (size_t i = 0; i < tl->n; i++)
+                if (envs[i] || errs[i])
+                        json_object_array_add(arr, env_json(&tl->tasks[i], envs[i], errs[i]));
+        json_object_object_add(root, "processes", arr);
+        return root;
 }
 
 static void print_env(const hvs_task *t, const hvs_env *e) {
@@ -141,14 +153,7 @@ int cmd_env(int argc, char **argv) {
                 rc = 1;
         }
         if (rc == 0 && t.json) {
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(hvs_linux_get_info(k)->banner));
-                json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
-                for (size_t i = 0; i < tl->n; i++)
-                        if (envs[i] || errs[i])
-                                json_object_array_add(arr, env_json(&tl->tasks[i], envs[i], errs[i]));
-                json_object_object_add(root, "processes", arr);
-                print_json(root);
+                print_json(view_env_json(s, tl, envs, errs));
         } else if (rc == 0) {
                 for (size_t i = 0; i < tl->n; i++)
                         if (envs[i])

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 #include "util/util.h"
 
 /* A path for the table: control bytes and backslashes escaped as \ooo, so a
@@ -39,31 +40,34 @@ static json_object *fd_json(const hvs_fd *f) {
         return o;
 }
 
+json_object *view_files_json(hvs_session *s, const hvs_files_list *l) {
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
+        if (l->truncated)
+                json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
+        for (size_t k = 0; k < l->n; k++) {
+                const hvs_proc_files *p = &l->procs[k];
+                json_object *po = json_object_new_object(), *fds = json_object_new_array();
+                json_object_object_add(po, "pid", json_object_new_int(p->pid));
+                json_object_object_add(po, "name", json_object_new_string(p->comm));
+                json_object_object_add(po, "task_address", json_addr(p->task.v));
+                json_object_object_add(po, "truncated", json_object_new_boolean(p->truncated));
+                if (p->truncated)
+                        json_object_object_add(po, "truncated_reason", json_object_new_string(hvs_strerror(p->trunc_err)));
+                for (size_t j = 0; j < p->n; j++)
+                        json_object_array_add(fds, fd_json(&p->fds[j]));
+                json_object_object_add(po, "files", fds);
+                json_object_array_add(arr, po);
+        }
+        json_object_object_add(root, "processes", arr);
+        return root;
+}
+
 static void render(const struct target_opts *t, hvs_session *s, const hvs_files_list *l) {
         if (t->json) {
-                const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
-                if (l->truncated)
-                        json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
-                for (size_t k = 0; k < l->n; k++) {
-                        const hvs_proc_files *p = &l->procs[k];
-                        json_object *po = json_object_new_object(), *fds = json_object_new_array();
-                        json_object_object_add(po, "pid", json_object_new_int(p->pid));
-                        json_object_object_add(po, "name", json_object_new_string(p->comm));
-                        json_object_object_add(po, "task_address", json_addr(p->task.v));
-                        json_object_object_add(po, "truncated", json_object_new_boolean(p->truncated));
-                        if (p->truncated)
-                                json_object_object_add(po, "truncated_reason",
-                                                       json_object_new_string(hvs_strerror(p->trunc_err)));
-                        for (size_t j = 0; j < p->n; j++)
-                                json_object_array_add(fds, fd_json(&p->fds[j]));
-                        json_object_object_add(po, "files", fds);
-                        json_object_array_add(arr, po);
-                }
-                json_object_object_add(root, "processes", arr);
-                print_json(root);
+                print_json(view_files_json(s, l));
                 return;
         }
         printf("%7s %-16s %5s %-7s %-26s %10s %10s %-18s %s\n", "PID", "COMMAND", "FD", "TYPE", "FLAGS", "POS", "INODE",

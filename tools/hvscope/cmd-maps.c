@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 static const char *kind_name(enum hvs_vma_kind k) {
         switch (k) {
@@ -62,6 +63,18 @@ static json_object *proc_json(const hvs_task *t, const hvs_vma_list *l, const ch
                 json_object_array_add(arr, vma_json(&l->vmas[i]));
         json_object_object_add(o, "regions", arr);
         return o;
+}
+
+json_object *view_maps_json(hvs_session *s, const hvs_task_list *tl, hvs_vma_list *const *lists, char *const *errs) {
+        const hvs_linux_info *info = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(info->banner));
+        json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
+        for (size_t i = 0; i < tl->n; i++)
+                if (lists[i] || errs[i])
+                        json_object_array_add(arr, proc_json(&tl->tasks[i], lists[i], errs[i]));
+        json_object_object_add(root, "processes", arr);
+        return root;
 }
 
 static void print_proc(const hvs_task *t, const hvs_vma_list *l) {
@@ -174,15 +187,7 @@ int cmd_maps(int argc, char **argv) {
                 rc = 1;
         }
         if (rc == 0 && t.json) {
-                const hvs_linux_info *info = hvs_linux_get_info(k);
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(info->banner));
-                json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
-                for (size_t i = 0; i < tl->n; i++)
-                        if (lists[i] || errs[i])
-                                json_object_array_add(arr, proc_json(&tl->tasks[i], lists[i], errs[i]));
-                json_object_object_add(root, "processes", arr);
-                print_json(root);
+                print_json(view_maps_json(s, tl, lists, errs));
         } else if (rc == 0) {
                 for (size_t i = 0; i < tl->n; i++)
                         if (lists[i])

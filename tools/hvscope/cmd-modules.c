@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 static const char *state_name(uint32_t s) {
         switch (s) {
@@ -58,6 +59,21 @@ static json_object *module_json(const hvs_module *m) {
                         json_object_array_add(partial, json_object_new_string(bits[i].name));
         json_object_object_add(o, "unreadable", partial);
         return o;
+}
+
+json_object *view_modules_json(hvs_session *s, const hvs_module_list *l) {
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
+        json_object_object_add(root, "list_address", json_addr(l->list_addr.v));
+        json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
+        if (l->truncated)
+                json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
+        for (size_t j = 0; j < l->n; j++)
+                json_object_array_add(arr, module_json(&l->modules[j]));
+        json_object_object_add(root, "modules", arr);
+        return root;
 }
 
 static void print_table(const hvs_module_list *l, bool params) {
@@ -140,18 +156,7 @@ int cmd_modules(int argc, char **argv) {
         if (l->truncated)
                 warnf("partial result: %s", l->trunc_msg);
         if (t.json) {
-                const hvs_linux_info *i = hvs_linux_get_info(k);
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
-                json_object_object_add(root, "list_address", json_addr(l->list_addr.v));
-                json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
-                if (l->truncated)
-                        json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
-                for (size_t j = 0; j < l->n; j++)
-                        json_object_array_add(arr, module_json(&l->modules[j]));
-                json_object_object_add(root, "modules", arr);
-                print_json(root);
+                print_json(view_modules_json(s, l));
         } else {
                 print_table(l, params);
         }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 #include "util/util.h"
 
 /* As /proc/mounts: space, tab, newline and backslash as \ooo; other control
@@ -45,19 +46,23 @@ static json_object *mount_json(const hvs_mount *m) {
         return o;
 }
 
+json_object *view_mounts_json(hvs_session *s, const hvs_mount_list *l) {
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "mnt_ns_address", json_addr(l->ns.v));
+        json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
+        if (l->truncated)
+                json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
+        for (size_t k = 0; k < l->n; k++)
+                json_object_array_add(arr, mount_json(&l->mounts[k]));
+        json_object_object_add(root, "mounts", arr);
+        return root;
+}
+
 static void render(const struct target_opts *t, hvs_session *s, const hvs_mount_list *l) {
         if (t->json) {
-                const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "mnt_ns_address", json_addr(l->ns.v));
-                json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
-                if (l->truncated)
-                        json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
-                for (size_t k = 0; k < l->n; k++)
-                        json_object_array_add(arr, mount_json(&l->mounts[k]));
-                json_object_object_add(root, "mounts", arr);
-                print_json(root);
+                print_json(view_mounts_json(s, l));
                 return;
         }
         printf("%5s %6s %-2s %-18s %-12s %-20s %s\n", "ID", "PARENT", "RO", "MOUNT", "TYPE", "DEVICE", "MOUNT POINT");

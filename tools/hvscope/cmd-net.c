@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 
 struct net_filter {
         unsigned flags;
@@ -177,6 +178,23 @@ static void render_table(const hvs_socket_list *l, const struct net_filter *f) {
         }
 }
 
+json_object *view_net_json(hvs_session *s, const hvs_socket_list *l, unsigned protos, bool listening, int32_t pid) {
+        const struct net_filter f = { .flags = protos, .listening = listening, .pid = pid };
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
+        json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
+        json_object_object_add(root, "truncated_reason", l->truncated ? json_object_new_string(l->trunc_msg) : NULL);
+        json_object_object_add(root, "owners_known", json_object_new_boolean(l->owners_known));
+        json_object_object_add(root, "owners_reason", l->owners_known ? NULL : json_object_new_string(l->owners_msg));
+        for (size_t n = 0; n < l->n; n++)
+                if (selected(&f, &l->socks[n]))
+                        json_object_array_add(arr, sock_json(l, &l->socks[n]));
+        json_object_object_add(root, "sockets", arr);
+        return root;
+}
+
 static void net_usage(FILE *f) {
         fputs("usage: hvscope net [-t] [-u] [-x] [-l] [-p PID] [--json] (--vm QMP_SOCKET | --pid QEMU_PID | --image FILE)\n"
               "\n"
@@ -267,22 +285,7 @@ int cmd_net(int argc, char **argv) {
         if (!l->owners_known)
                 warnf("owners incomplete: %s", l->owners_msg);
         if (t.json) {
-                const hvs_linux_info *i = hvs_linux_get_info(k);
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "source",
-                                       json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
-                json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
-                json_object_object_add(root, "truncated_reason",
-                                       l->truncated ? json_object_new_string(l->trunc_msg) : NULL);
-                json_object_object_add(root, "owners_known", json_object_new_boolean(l->owners_known));
-                json_object_object_add(root, "owners_reason",
-                                       l->owners_known ? NULL : json_object_new_string(l->owners_msg));
-                for (size_t n = 0; n < l->n; n++)
-                        if (selected(&f, &l->socks[n]))
-                                json_object_array_add(arr, sock_json(l, &l->socks[n]));
-                json_object_object_add(root, "sockets", arr);
-                print_json(root);
+                print_json(view_net_json(s, l, f.flags, f.listening, f.pid));
         } else {
                 render_table(l, &f);
         }

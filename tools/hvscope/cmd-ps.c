@@ -6,6 +6,7 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "hvscope.h"
+#include "views.h"
 #include "util/util.h"
 
 /* The command line for display: arguments joined by spaces, control bytes as '?'. */
@@ -145,35 +146,45 @@ static json_object *tree_json(const hvs_linux_info *info, const hvs_task_list *l
         return o;
 }
 
+json_object *view_ps_json(hvs_session *s, const hvs_task_list *l, bool tree) {
+        _cleanup_free_ bool *done = calloc(l->n ? l->n : 1, sizeof *done);
+        if (!done)
+                return NULL;
+        const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(root, "kernel", json_object_new_string(i->banner));
+        json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
+        char boot[40];
+        fmt_iso_time(i->boot_time_ns, boot, sizeof boot);
+        json_object_object_add(root, "boot_time", boot[0] ? json_object_new_string(boot) : NULL);
+        json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
+        if (l->truncated)
+                json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
+        for (size_t k = 0; k < l->n; k++) {
+                if (!tree)
+                        json_object_array_add(arr, task_json(i, &l->tasks[k]));
+                else if (is_root(l, &l->tasks[k]) && !done[k])
+                        json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
+        }
+        for (size_t k = 0; tree && k < l->n; k++)   /* tasks only reachable through a parent cycle */
+                if (!done[k])
+                        json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
+        json_object_object_add(root, "processes", arr);
+        return root;
+}
+
 static int render(const struct target_opts *t, hvs_session *s, const hvs_task_list *l, bool tree) {
+        if (t->json) {
+                json_object *root = view_ps_json(s, l, tree);
+                if (!root)
+                        return -ENOMEM;
+                print_json(root);
+                return 0;
+        }
         _cleanup_free_ bool *done = calloc(l->n ? l->n : 1, sizeof *done);
         if (!done)
                 return -ENOMEM;
         const hvs_linux_info *i = hvs_linux_get_info(hvs_session_linux(s));
-        if (t->json) {
-                json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                json_object_object_add(root, "kernel", json_object_new_string(i->banner));
-                json_object_object_add(root, "source", json_object_new_string(hvs_mem_get_info(hvs_session_mem(s))->source));
-                char boot[40];
-                fmt_iso_time(i->boot_time_ns, boot, sizeof boot);
-                json_object_object_add(root, "boot_time", boot[0] ? json_object_new_string(boot) : NULL);
-                json_object_object_add(root, "truncated", json_object_new_boolean(l->truncated));
-                if (l->truncated)
-                        json_object_object_add(root, "truncated_reason", json_object_new_string(l->trunc_msg));
-                for (size_t k = 0; k < l->n; k++) {
-                        if (!tree)
-                                json_object_array_add(arr, task_json(i, &l->tasks[k]));
-                        else if (is_root(l, &l->tasks[k]) && !done[k])
-                                json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
-                }
-                for (size_t k = 0; tree && k < l->n; k++)   /* tasks only reachable through a parent cycle */
-                        if (!done[k])
-                                json_object_array_add(arr, tree_json(i, l, &l->tasks[k], 0, done));
-                json_object_object_add(root, "processes", arr);
-                puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-                json_object_put(root);
-                return 0;
-        }
         printf("%7s %7s %6s %6s %c %10s %4s %-18s %s\n", "PID", "PPID", "UID", "GID", 'S', "START", "THR", "TASK",
                "COMMAND");
         for (size_t k = 0; k < l->n; k++) {

@@ -26,6 +26,7 @@ struct target_opts {
         { "cache-dir", required_argument, NULL, 0x105 },                    \
         { "json", no_argument, NULL, 0x106 },                               \
         { "pause", no_argument, NULL, 0x107 },                              \
+        { "isf", required_argument, NULL, 0x108 },                          \
         { "verbose", no_argument, NULL, 'v' }
 
 #define TARGET_HELP                                                                    \
@@ -35,6 +36,8 @@ struct target_opts {
         "                     virsh dump --memory-only, or a raw physical image)\n"    \
         "  --btf FILE         kernel types from this BTF or vmlinux file instead of\n" \
         "                     the guest's own BTF\n"                                   \
+        "  --isf FILE         kernel types from this Volatility 3 ISF (.json, .json.xz,\n"\
+        "                     .json.gz) instead of BTF, for kernels without BTF\n"      \
         "  --no-cache         neither read nor write the kernel profile cache\n"       \
         "  --cache-dir DIR    profile cache directory (default ~/.cache/hvscope)\n"    \
         "  --pause            pause a live VM while reading, for a consistent view\n"  \
@@ -67,5 +70,33 @@ int cmd_env(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
+int cmd_acquire(int argc, char **argv);
+int cmd_symbols(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_vuln(int argc, char **argv);
+/* Whether hvscope has the command @name (the commands[] table of main.c). */
+bool hvscope_has_command(const char *name);
+
+/* Opens a case read-only (@path NULL: $HVS_CASE or the default); on failure
+ * prints the one-line error and returns -errno (cmd-timeline.c). */
+struct hvs_case;
+int case_open_readonly(const char *path, struct hvs_case **ret);
+
+/* Output to stdout ("-" or NULL) or to a file written under a temporary name
+ * and renamed when complete (out-file.c). */
+struct out_file {
+        FILE *f;
+        const char *path;
+        char *tmp;
+        bool direct;    /* not a regular file: written in place */
+};
+/* Return: 0; -errno (printed). */
+int out_file_open(struct out_file *o, const char *path);
+/* @ok: keep the output (flush, sync, rename); else discard the temporary file.
+ * Return: 0; -ECANCELED (!@ok); -errno (printed). */
+int out_file_close(struct out_file *o, bool ok);
 
 #endif
