@@ -155,7 +155,8 @@ HVS_API int hvs_mem_parse_elfcore(const void *buf, size_t len, hvs_diag *diag, h
 /**
  * hvs_mem_open_image() - open a dump file, choosing the backend by its
  * content: an ELF core, else a raw image.
- * Return: as the chosen backend.
+ * Return: as the chosen backend; -EOPNOTSUPP for a zstd-compressed file
+ * (the diag says how to decompress it).
  */
 HVS_API int hvs_mem_open_image(const char *path, hvs_diag *diag, hvs_mem **ret);
 

@@ -472,5 +472,9 @@ HVS_API int hvs_mem_open_image(const char *path, hvs_diag *diag, hvs_mem **ret) 
         }
         if (k == (ssize_t)sizeof magic && memcmp(magic, ELFMAG, SELFMAG) == 0)
                 return hvs_mem_open_elfcore(path, diag, ret);
+        /* hvscope acquire memory --compress zstd writes one zstd frame of an ELF core. */
+        if (k == (ssize_t)sizeof magic && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0)
+                return HVS_DIAG(diag, -EOPNOTSUPP,
+                                "'%s' is zstd-compressed: decompress it first (zstd -d '%s' -o IMAGE.elf)", path, path);
         return hvs_mem_open_raw(path, diag, ret);
 }

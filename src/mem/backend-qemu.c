@@ -55,6 +55,7 @@ struct qemu_backend {
         bool used;                      /* owns RAM in the flat view */
         struct mem_map map;
         uint64_t size;                  /* the object's "size" */
+        char mem_path[4096];            /* its file (qom mem-path), once mapped */
 };
 
 struct qemu_vm {
@@ -64,6 +65,8 @@ struct qemu_vm {
         size_t n_be;
         hvs_vcpu_regs *vcpus;
         size_t n_vcpus;
+        struct hvs_mem_backend_range *ranges;   /* as given to the hvs_mem, for qemu_live_parts() */
+        size_t n_ranges;
 };
 
 /* ---------------------------------------------------------------- parsers */
@@ -568,6 +571,7 @@ static void vm_free(struct qemu_vm *vm) {
                 mem_unmap(&vm->be[i].map);
         free(vm->be);
         free(vm->vcpus);
+        free(vm->ranges);
         free(vm);
 }
 
@@ -780,6 +784,7 @@ static int map_backend(struct qemu_vm *vm, struct qemu_backend *b, hvs_diag *dia
         r = mem_map_file(mem_path, true, "guest RAM file", diag, &b->map);
         if (r < 0)
                 return r;
+        hvs_strlcpy(b->mem_path, mem_path, sizeof b->mem_path);
         if (b->map.len < b->size)
                 return HVS_BADMSG(diag, "guest RAM file '%s' has %zu bytes, less than the backend size %" PRIu64,
                                   mem_path, b->map.len, b->size);
@@ -913,8 +918,42 @@ HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opt
         r = hvs_mem_new_backend(&qemu_ops, vm, ranges, n, info, ret);
         if (r < 0)
                 return HVS_DIAG(diag, r, "cannot build the memory map of the vm: %s", hvs_strerror(r));
+        vm->ranges = TAKE_PTR(ranges);
+        vm->n_ranges = n;
         TAKE_PTR(vm);
         mem_set_file_backed(*ret);
+        return 0;
+}
+
+static int cmp_source(const void *a, const void *b) {
+        const struct qemu_ram_source *x = a, *y = b;
+        return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
+int qemu_live_parts(hvs_mem *m, qmp **ret_q, struct qemu_ram_source **ret, size_t *ret_n) {
+        struct qemu_vm *vm = mem_backend_priv(m, &qemu_ops);
+        if (!vm)
+                return -EOPNOTSUPP;
+        struct qemu_ram_source *out = hvs_calloc(vm->n_ranges, sizeof *out);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < vm->n_ranges; i++) {
+                const struct hvs_mem_backend_range *r = &vm->ranges[i];
+                for (size_t j = 0; j < vm->n_be; j++) {
+                        const struct qemu_backend *b = &vm->be[j];
+                        const uint8_t *base = b->map.addr;
+                        if (b->used && r->host >= base && r->host < base + b->map.len) {
+                                out[i] = (struct qemu_ram_source){ .gpa = r->gpa, .size = r->size, .host = r->host,
+                                                                   .path = b->mem_path,
+                                                                   .file_off = (uint64_t)(r->host - base) };
+                                break;
+                        }
+                }
+        }
+        qsort(out, vm->n_ranges, sizeof *out, cmp_source);    /* as hvs_mem_ranges() lists them */
+        *ret_q = vm->q;
+        *ret = out;
+        *ret_n = vm->n_ranges;
         return 0;
 }
 

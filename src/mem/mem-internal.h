@@ -44,6 +44,12 @@ int mem_map_file(const char *path, bool shared, const char *what, hvs_diag *diag
  */
 void mem_set_file_backed(hvs_mem *m);
 
+/**
+ * mem_backend_priv() - the backend state of @m if @m was made with @ops
+ * (so a backend can find its own state behind a handle), else NULL.
+ */
+void *mem_backend_priv(hvs_mem *m, const struct hvs_mem_backend_ops *ops);
+
 /** mem_unmap() - undo mem_map_file() (safe on a zeroed struct). */
 void mem_unmap(struct mem_map *m);
 
@@ -117,5 +123,31 @@ int qemu_parse_registers(const char *text, hvs_diag *diag, hvs_vcpu_regs **ret, 
  * Return: the number of paths found (0 = none); -ENOMEM.
  */
 int qemu_find_qmp_sockets(const char *cmdline, size_t len, const char *cwd, char **ret, size_t max);
+
+struct qmp;
+
+/**
+ * struct qemu_ram_source - where the bytes of one RAM range of a live QEMU
+ * handle live, for the acquisition code (src/mem/acquire.c).
+ * @gpa, @size: the range, as hvs_mem_ranges() lists it
+ * @host:       its first byte in the read-only MAP_SHARED mapping of the file
+ * @path:       the RAM file (borrowed from the handle; "" if unknown)
+ * @file_off:   offset of @gpa in that file
+ */
+struct qemu_ram_source {
+        uint64_t gpa;
+        uint64_t size;
+        const uint8_t *host;
+        const char *path;
+        uint64_t file_off;
+};
+
+/**
+ * qemu_live_parts() - the QMP connection of a handle from hvs_mem_open_qemu()
+ * (borrowed: one thread at a time, valid until close) and, per RAM range in
+ * hvs_mem_ranges() order, where its bytes are (@ret owned: free()).
+ * Return: 0; -EOPNOTSUPP if @m is not a live QEMU handle; -ENOMEM.
+ */
+int qemu_live_parts(hvs_mem *m, struct qmp **ret_q, struct qemu_ram_source **ret, size_t *ret_n);
 
 #endif

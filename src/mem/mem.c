@@ -240,6 +240,10 @@ HVS_API int hvs_mem_resume(hvs_mem *m) {
         return m->ops->resume(m->priv, &m->diag);
 }
 
+void *mem_backend_priv(hvs_mem *m, const struct hvs_mem_backend_ops *ops) {
+        return m && m->ops == ops ? m->priv : NULL;
+}
+
 HVS_API const char *hvs_mem_errmsg(const hvs_mem *m) {
         return m ? m->diag.msg : "";
 }
