@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark; each prints its own figures. Not a test:
-# nothing here passes or fails on timing.
+# nothing here passes or fails on timing. Arguments (--runs N, --hvscope PATH)
+# go to every lab-guest benchmark: bench_ps.py, bench_views.py, bench_acquire.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,3 +14,9 @@ for b in build/bench/bench-*; do
 done
 echo "== bench/bench_ps.py (boots the lab guest)"
 python3 bench/bench_ps.py "$@"
+echo
+echo "== bench/bench_views.py (boots the lab guest)"
+python3 bench/bench_views.py "$@"
+echo
+echo "== bench/bench_acquire.py (boots the lab guest)"
+python3 bench/bench_acquire.py "$@"

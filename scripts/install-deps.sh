@@ -12,6 +12,16 @@ pkgs=(
 	libcmocka-dev python3
 	# the lab guest (lab/build-guest.sh, lab/run-guest.sh)
 	qemu-system-x86 busybox-static cpio e2fsprogs kmod xz-utils zstd
+	# the case database (src/case); the sqlite3 shell re-verifies a case by hand (docs/case.md) and in tests
+	libsqlite3-dev sqlite3
+	# memory acquisition: zstd-compressed images (src/mem/acquire.c); crash reads them in its e2e check
+	libzstd-dev crash
+	# vulnerability data (src/vuln): NVD API sync over HTTPS; the sync tests serve pages from python3 on 127.0.0.1
+	libcurl4-openssl-dev
+	# Volatility ISF files compressed with xz (--isf FILE.json.xz; src/types/isf.c; .gz uses zlib1g-dev)
+	liblzma-dev
+	# the report's end-to-end test renders it in headless Chromium (tests/e2e/check_report.py)
+	chromium chromium-driver python3-selenium fonts-dejavu-core
 )
 
 missing=()

@@ -9,4 +9,8 @@
 #include <hvscope/types.h>
 #include <hvscope/linux.h>
 #include <hvscope/session.h>
+#include <hvscope/acquire.h>
+#include <hvscope/case.h>
+#include <hvscope/timeline.h>
+#include <hvscope/vuln.h>
 #endif

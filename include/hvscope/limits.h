@@ -60,7 +60,91 @@
 #define HVS_MAX_FILE_BYTES (512u << 20)
 /* Depth of nested anonymous struct/union members followed when resolving a field. */
 #define HVS_MAX_TYPE_DEPTH 16u
+/* Bytes of Volatility ISF JSON text accepted, after decompression (a Linux
+ * ISF from dwarf2json is 30-60 MB; hvscope's from BTF ~20 MB). */
+#define HVS_MAX_ISF_BYTES (256u << 20)
+/* User types, enums and base types of one ISF (Linux 6.1: ~12,000). */
+#define HVS_MAX_ISF_TYPES (1u << 20)
+/* Struct/union fields plus enum constants of one ISF (Linux 6.1: ~72,000). */
+#define HVS_MAX_ISF_FIELDS (1u << 23)
+/* Symbols of one ISF (kallsyms ~94,000; dwarf2json adds DWARF variables). */
+#define HVS_MAX_ISF_SYMBOLS (1u << 21)
+/* JSON nesting inside one ISF entry (a type descriptor chain is ~8 deep). */
+#define HVS_MAX_ISF_DEPTH 32u
+/* Bytes of one ISF name (type, field, symbol). */
+#define HVS_MAX_ISF_NAME 1024u
 /* Entries in the per-address-space translation cache (power of two). */
 #define HVS_VAS_TLB_ENTRIES 256u
+/* ---- the case database (case.h) ---- */
+/* Bytes of the args_json of one custody row (the command line included). */
+#define HVS_MAX_CASE_ARGS_JSON (64u << 10)
+/* Bytes of one view's JSON stored in a snapshot (--json of ps, files, maps ...). */
+#define HVS_MAX_CASE_VIEW_JSON (256u << 20)
+/* Problems hvs_case_verify() lists (the rest are counted as truncated). */
+#define HVS_MAX_CASE_PROBLEMS 10000u
+/* Row ids one custody row may account for in one table (events in one batch). */
+#define HVS_MAX_CASE_BATCH 1000000u
+/* Milliseconds a writer waits for another writer's transaction on a case. */
+#define HVS_CASE_BUSY_TIMEOUT_MS 30000
+/* Rows of one table loaded to diff two snapshots. */
+#define HVS_MAX_CASE_DIFF_ROWS 1000000u
+
+/* ---- timeline and report (timeline.h) ---- */
+/* Entries of one timeline (hvscope timeline, report); the earliest are kept. */
+#define HVS_DEFAULT_MAX_TIMELINE (1u << 20)
+/* Bytes of one text field read from a case into a timeline or report. */
+#define HVS_MAX_TIMELINE_TEXT (64u << 10)
+/* Rows of one table of the HTML report before "N more" (processes, sockets, ...). */
+#define HVS_DEFAULT_REPORT_ROWS 5000u
+
+/* ---- vulnerability data (vuln.h); NVD files and replies are hostile ---- */
+/* Bytes of an NVD file read whole (1.1 yearly feeds are ~10 MB gzipped). */
+#define HVS_MAX_NVD_FILE_BYTES (256u << 20)
+/* Bytes of NVD JSON after gzip inflation (the largest 1.1 feed is ~90 MB). */
+#define HVS_MAX_NVD_JSON_BYTES (256u << 20)
+/* Nesting depth of NVD JSON (real records nest under 12 levels). */
+#define HVS_MAX_NVD_JSON_DEPTH 64u
+/* Records in one NVD input (all of NVD is ~300,000). */
+#define HVS_MAX_NVD_RECORDS 1000000u
+/* Bytes of one description (kernel CNA texts reach 4 KB). */
+#define HVS_MAX_NVD_TEXT (64u << 10)
+/* Bytes of one short field (id, date, CVSS vector, CPE string, CWE id). */
+#define HVS_MAX_NVD_FIELD 512u
+/* CPE matches kept per record (real records have up to a few thousand). */
+#define HVS_MAX_NVD_CPES 20000u
+/* Weakness ids per record. */
+#define HVS_MAX_NVD_CWES 64u
+/* Reasons of rejected entries kept per input (the count is always exact). */
+#define HVS_MAX_NVD_REJECT_MSGS 100u
+/* Bytes of one NVD API reply (2,000 records are ~10-20 MB). */
+#define HVS_MAX_NVD_PAGE_BYTES (128u << 20)
+/* Days of one lastModStartDate..lastModEndDate window (the API's maximum). */
+#define HVS_NVD_MAX_WINDOW_DAYS 120u
+/* Bytes of one rules or evidence-map file. */
+#define HVS_MAX_VULN_RULES_BYTES (4u << 20)
+/* Rules in one rule set. */
+#define HVS_MAX_VULN_RULES 20000u
+/* Classes of one dimension (taxonomy: at most 12). */
+#define HVS_VULN_MAX_CLASSES 32u
+/* Bytes of one rule pattern. */
+#define HVS_MAX_VULN_PATTERN 256u
+/* Evidence items of one evidence map (a multiple of 64). */
+#define HVS_MAX_VULN_EVIDENCE 256u
+
+/* PT_LOADs of an acquired memory image (crash and Volatility read e_phnum
+ * without PN_XNUM; hvscope's reader takes HVS_MAX_MEM_RANGES ranges). */
+#define HVS_ACQ_MAX_LOADS 1024u
+/* Holes of the guest RAM file shorter than this are copied as zeros inside a
+ * load rather than cutting it (a PT_LOAD costs 56 bytes and a seek). */
+#define HVS_ACQ_MIN_HOLE (64u << 10)
+/* Data extents kept while scanning one RAM file before small holes are
+ * merged (twice the minimum hole each time): bounds the scan's memory. */
+#define HVS_ACQ_MAX_EXTENTS 65536u
+/* Copy threads (and zstd workers) of one acquisition. */
+#define HVS_ACQ_MAX_THREADS 16u
+/* Bytes of one register value kept as printed by QEMU (ZMM: 8 x 16 digits). */
+#define HVS_ACQ_MAX_REG_TEXT 160u
+/* Registers without a field of their own kept per vCPU (FPU, SSE, AVX-512). */
+#define HVS_ACQ_MAX_REG_EXTRA 256u
 
 #endif

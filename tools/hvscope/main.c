@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hvscope.h"
+#include "views.h"
 
 void errorf(const char *fmt, ...) {
         va_list ap;
@@ -66,6 +67,9 @@ int target_opt(struct target_opts *t, int c, const char *arg) {
                 return 1;
         case 0x107:
                 t->pause = true;
+                return 1;
+        case 0x108:
+                t->session.kernel.isf_path = arg;
                 return 1;
         case 'v':
                 t->verbose = true;
@@ -139,7 +143,21 @@ static const struct command {
         { "net", cmd_net, "sockets: TCP, UDP (IPv4/IPv6) and unix, with owners (like ss -anp)" },
         { "files", cmd_files, "open files of processes (/proc/PID/fd: path, type, flags, -p PID)" },
         { "mounts", cmd_mounts, "the mount table (/proc/mounts fields, mount ids, read-only)" },
+        { "acquire", cmd_acquire, "evidence from a live VM: memory (ELF core, SHA-256) or vCPU registers" },
+        { "symbols", cmd_symbols, "the kernel profile as a Volatility 3 ISF (symbols export-isf -o FILE)" },
+        { "vuln", cmd_vuln, "hypervisor vulnerabilities (NVD): import, sync, classify, report, gaps" },
+        { "collect", cmd_collect, "every guest view once, stored in a case as one snapshot (--case FILE)" },
+        { "case", cmd_case, "the case: info, log (chain of custody), verify, diff A B" },
+        { "timeline", cmd_timeline, "everything in a case with a time, in order (table, ECS NDJSON, Timesketch CSV)" },
+        { "report", cmd_report, "the case as one self-contained HTML page (report -o FILE.html)" },
 };
+
+bool hvscope_has_command(const char *name) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (!strcmp(commands[i].name, name))
+                        return true;
+        return false;
+}
 
 static void usage(FILE *f) {
         fputs("usage: hvscope <command> [options]\n"
@@ -159,8 +177,12 @@ static void usage(FILE *f) {
               f);
 }
 
+const char *json_text(json_object *o) {
+        return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 void print_json(json_object *o) {
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        puts(json_text(o));
         json_object_put(o);
 }
 
