@@ -98,6 +98,7 @@ def row(name, down, wall, cpu, size, note=""):
 
 
 def measure(state, a, qmp_path, ram, work):
+    ram_path = ram
     print(f"\n{state}: RAM file {resident_mib(ram):.0f} MiB resident of {os.path.getsize(ram) / 2**20:.0f} MiB")
     print(f"  {'':38s} {'downtime ms':>9s} {'min':>7s} {'max':>7s} {'wall ms':>8s} {'CPU ms':>7s} {'GB/s':>6s} "
           f"{'MiB':>8s}")
@@ -143,9 +144,16 @@ def measure(state, a, qmp_path, ram, work):
     l_down, l_wall, l_size, _, l_cpu = res["hvscope --live"]
     lgbs = med([l_size / w / 1e9 for w in l_wall])
     print(f"  downtime: dump-guest-memory / --consistent = {ratio:.1f}x "
-          f"(target >= 5x: {'met' if ratio >= 5 else 'MISSED'})")
-    print(f"  throughput incl. SHA-256, whole command: --consistent {gbs:.2f} GB/s, --live {lgbs:.2f} GB/s; "
-          f"write+hash phase alone {wgbs:.2f} GB/s (target >= 1 GB/s: {'met' if max(gbs, lgbs) >= 1 else 'MISSED'})")
+          f"(target >= 5x: {'PASS' if ratio >= 5 else 'MISS'})")
+    ram = os.path.getsize(ram_path)
+    rgbs = med([ram / w / 1e9 for w in c_wall])
+    lrgbs = med([ram / w / 1e9 for w in l_wall])
+    print(f"  throughput incl. SHA-256, whole command (hvscope process wall time, start to exit):")
+    print(f"    image bytes / wall:     --consistent {gbs:.2f} GB/s, --live {lgbs:.2f} GB/s "
+          f"(target >= 1 GB/s: {'PASS' if gbs >= 1 else 'MISS'})")
+    print(f"    guest RAM bytes / wall: --consistent {rgbs:.2f} GB/s, --live {lrgbs:.2f} GB/s "
+          f"(holes are skipped, not copied; {'PASS' if rgbs >= 1 else 'MISS'})")
+    print(f"    write+hash phase alone (image bytes / write_ns): --consistent {wgbs:.2f} GB/s")
     print(f"  CPU time (user + system) of the whole command: --consistent {med(c_cpu):.2f} s "
           f"({c_size / 1e9 / med(c_cpu):.2f} GB per CPU-second), --live {med(l_cpu):.2f} s "
           f"({l_size / 1e9 / med(l_cpu):.2f} GB per CPU-second)")
@@ -179,7 +187,8 @@ def main():
                         "f=open(sys.argv[1],'rb'); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
                         "s=0\nfor i in range(0,len(m),4096): s+=m[i]\n", ram], check=True)
         measure("fully resident", a, qmp_path, ram, work)
-        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f} (the figures are medians; on these shared "
+              f"2-core machines they are only meaningful at a load average below about 1)")
     finally:
         subprocess.run([run_guest, "stop", "--name", name], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)

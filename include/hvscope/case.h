@@ -327,6 +327,30 @@ typedef struct hvs_finding_record {
 HVS_API int hvs_case_add_events(hvs_case *c, const hvs_event_record *ev, size_t n, int64_t *ret_first_id);
 HVS_API int hvs_case_add_findings(hvs_case *c, const hvs_finding_record *f, size_t n, int64_t *ret_first_id);
 
+/**
+ * hvs_case_log_action() - append one row to the custody log for an action
+ * that adds no rows to the case but must be on record: a report written from
+ * it, data imported into the same file by another module (vulnerability
+ * records), an export. Same encoding and hash chaining as every other row
+ * (see "Chain of custody" above), in a transaction of its own; the actor, host,
+ * tool version and command line (hvs_case_set_command()) are the case's.
+ * @action:        a name of 1..32 characters [a-z0-9_.-], not one the case
+ *                 writes itself ("create", "migrate", "vm", "acquire",
+ *                 "snapshot", "events", "findings", "verify")
+ * @args_json:     nullable; a JSON object of what was done (paths, counts,
+ *                 the hashes of inputs); at most HVS_MAX_CASE_ARGS_JSON bytes
+ *                 with the command line; the keys "rows" and "argv" are the
+ *                 case's own and refused
+ * @result_sha256: nullable; 64 lowercase hex digits, the SHA-256 of what the
+ *                 action produced (the report file)
+ * @ret_seq:       nullable; the new row's seq
+ * Return: 0; -EINVAL bad action, args or hash; -EBUSY a snapshot is being
+ * written; -E2BIG arguments too long; -EROFS a read-only case; -EIO,
+ * -ENOSPC, -ENOMEM (nothing changed).
+ */
+HVS_API int hvs_case_log_action(hvs_case *c, const char *action, const char *args_json, const char *result_sha256,
+                                int64_t *ret_seq);
+
 /* ---- reading ------------------------------------------------------------------ */
 
 /**

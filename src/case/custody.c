@@ -143,3 +143,57 @@ int case_custody_append(hvs_case *c, const char *action, json_object *extra, con
                 *ret_seq = row.seq;
         return 0;
 }
+
+/* Actions the case writes itself, each with its own rows and meaning. */
+static const char *const own_actions[] = { "create", "migrate", "vm", "acquire", "snapshot", "events", "findings",
+                                             "verify" };
+
+static bool action_ok(const char *a) {
+        size_t n = a ? strlen(a) : 0;
+        if (n == 0 || n > 32)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((a[i] >= 'a' && a[i] <= 'z') || (a[i] >= '0' && a[i] <= '9') || strchr("_.-", a[i])))
+                        return false;
+        for (size_t i = 0; i < ARRAY_SIZE(own_actions); i++)
+                if (!strcmp(a, own_actions[i]))
+                        return false;
+        return true;
+}
+
+HVS_API int hvs_case_log_action(hvs_case *c, const char *action, const char *args_json, const char *result_sha256,
+                                int64_t *ret_seq) {
+        if (!c)
+                return -EINVAL;
+        if (!action_ok(action))
+                return HVS_DIAG(&c->diag, -EINVAL, "custody: '%s' is not an action name that may be logged",
+                                action ? action : "(null)");
+        if (result_sha256 && !case_is_sha256(result_sha256))
+                return HVS_DIAG(&c->diag, -EINVAL, "custody: the result hash is not 64 lowercase hex digits");
+        if (c->open_snap)
+                return HVS_DIAG(&c->diag, -EBUSY, "a snapshot is being written");
+        json_object *args = NULL;
+        if (args_json) {
+                if (strlen(args_json) > HVS_MAX_CASE_ARGS_JSON)
+                        return HVS_DIAG(&c->diag, -E2BIG, "custody: arguments of '%s' over %u bytes", action,
+                                        HVS_MAX_CASE_ARGS_JSON);
+                args = json_tokener_parse(args_json);
+                if (!args || !json_object_is_type(args, json_type_object) ||
+                    json_object_object_get_ex(args, "rows", NULL) || json_object_object_get_ex(args, "argv", NULL)) {
+                        json_object_put(args);
+                        return HVS_DIAG(&c->diag, -EINVAL, "custody: the arguments of '%s' are not a JSON object "
+                                        "without \"rows\" and \"argv\"", action);
+                }
+        }
+        int e = case_begin(c);
+        if (e < 0) {
+                json_object_put(args);
+                return e;
+        }
+        e = case_custody_append(c, action, args, NULL, 0, result_sha256, ret_seq);   /* takes @args */
+        if (e == 0)
+                e = case_commit(c);
+        if (e < 0)
+                case_rollback(c);
+        return e;
+}

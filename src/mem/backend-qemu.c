@@ -23,13 +23,29 @@
  * The file is mapped MAP_SHARED and PROT_READ: the mapping sees the guest's
  * writes as they happen, and nothing here can write to the guest.
  *
+ * Reads never allocate pages in the RAM file. On tmpfs (/dev/shm) a page
+ * the guest never wrote is a hole, and a read fault through a shared mapping
+ * of a hole allocates a page in the file: a scan of all RAM (finding the
+ * kernel) made a 512 MiB guest's file fully resident, 119 -> 512 MiB of host
+ * memory charged to the guest. So the handle gets no host pointers; its read
+ * callback copies from the mapping only pages known to be in the file
+ * (mincore(), remembered in a bit per page: a page once allocated stays so
+ * unless QEMU punches it out again, e.g. for virtio-balloon free page
+ * reporting, and then one later read of it by this handle re-allocates it)
+ * and reads everything else with pread(), which returns zeros for a hole
+ * without allocating. mincore() tells the page cache's state only to a
+ * process that owns the file or may write it; otherwise every read is a
+ * pread().
+ *
  * Guest RAM made of several backends (NUMA nodes: -numa node,memdev=...) is
  * supported when every one is a shared file backend: without the machine
  * property, every memory-backend-* object that owns RAM in the flat view is
  * used.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "util/util.h"
@@ -56,6 +72,9 @@ struct qemu_backend {
         struct mem_map map;
         uint64_t size;                  /* the object's "size" */
         char mem_path[4096];            /* its file (qom mem-path), once mapped */
+        int fd;                         /* the file, for pread() (-1 before mapping) */
+        bool mincore_ok;                /* mincore() shows the file's pages to us */
+        uint8_t *in_file;               /* a bit per page of the mapping: known to be allocated */
 };
 
 struct qemu_vm {
@@ -65,7 +84,9 @@ struct qemu_vm {
         size_t n_be;
         hvs_vcpu_regs *vcpus;
         size_t n_vcpus;
-        struct hvs_mem_backend_range *ranges;   /* as given to the hvs_mem, for qemu_live_parts() */
+        struct hvs_mem_backend_range *ranges;   /* sorted by gpa, with the host pointers the hvs_mem does
+                                                 * not get (qemu_read(), qemu_live_parts()) */
+        size_t *range_be;                       /* the backend of each range */
         size_t n_ranges;
 };
 
@@ -567,11 +588,16 @@ static void vm_free(struct qemu_vm *vm) {
         if (vm->q && vm->paused_by_us)
                 (void)qmp_execute(vm->q, "cont", NULL, NULL, NULL);
         qmp_close(vm->q);
-        for (size_t i = 0; i < vm->n_be; i++)
+        for (size_t i = 0; i < vm->n_be; i++) {
                 mem_unmap(&vm->be[i].map);
+                if (vm->be[i].fd >= 0)
+                        close(vm->be[i].fd);
+                free(vm->be[i].in_file);
+        }
         free(vm->be);
         free(vm->vcpus);
         free(vm->ranges);
+        free(vm->range_be);
         free(vm);
 }
 
@@ -644,9 +670,105 @@ static int qemu_resume(void *priv, hvs_diag *diag) {
         return 0;
 }
 
+/* ---- reads that allocate nothing in the RAM file -------------------------- */
+
+#define QPAGE 4096u
+/* Pages asked of mincore() at once (its vector on the stack). */
+#define QEMU_MINCORE_BATCH 4096u
+/* Copies this large drop their pages from our page tables afterwards (as
+ * mem.c does for mappings): a scan should not grow this process's RSS. */
+#define QEMU_DROP_AFTER (1u << 20)
+
+static bool page_known(const struct qemu_backend *b, size_t pg) {
+        return __atomic_load_n(&b->in_file[pg / 8], __ATOMIC_RELAXED) >> (pg % 8) & 1;
+}
+
+/* Learn which pages of [p0, p1] are in the file (mincore), for those not known yet. */
+static void learn_pages(struct qemu_backend *b, size_t p0, size_t p1) {
+        while (p0 <= p1 && page_known(b, p0))
+                p0++;
+        while (p1 > p0 && page_known(b, p1))
+                p1--;
+        if (p0 > p1 || !b->mincore_ok)
+                return;
+        unsigned char vec[QEMU_MINCORE_BATCH];
+        for (size_t at = p0; at <= p1;) {
+                size_t n = MIN((size_t)QEMU_MINCORE_BATCH, p1 - at + 1);
+                if (mincore((uint8_t *)b->map.addr + at * QPAGE, n * QPAGE, vec) < 0)
+                        return;         /* unknown pages are read with pread(): correct, slower */
+                for (size_t i = 0; i < n; i++)
+                        if (vec[i] & 1)
+                                __atomic_fetch_or(&b->in_file[(at + i) / 8], (uint8_t)(1u << ((at + i) % 8)),
+                                                  __ATOMIC_RELAXED);
+                at += n;
+        }
+}
+
+static int pread_all(int fd, uint8_t *buf, size_t len, uint64_t off) {
+        while (len > 0) {
+                ssize_t k = pread(fd, buf, len, (off_t)off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EIO;    /* the file shrank */
+                buf += k;
+                len -= (size_t)k;
+                off += (uint64_t)k;
+        }
+        return 0;
+}
+
+/* The core checked that [gpa, gpa + len) lies in one range. */
+static int qemu_read(void *priv, uint64_t gpa, void *buf, size_t len) {
+        struct qemu_vm *vm = priv;
+        size_t lo = 0, hi = vm->n_ranges;
+        while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (vm->ranges[mid].gpa <= gpa)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        const struct hvs_mem_backend_range *r = &vm->ranges[lo];
+        if (gpa < r->gpa || gpa - r->gpa > r->size || len > r->size - (gpa - r->gpa))
+                return -EFAULT;
+        struct qemu_backend *b = &vm->be[vm->range_be[lo]];
+        const uint8_t *base = b->map.addr;
+        uint64_t off = (uint64_t)(r->host - base) + (gpa - r->gpa), end = off + len;
+        learn_pages(b, (size_t)(off / QPAGE), (size_t)((end - 1) / QPAGE));
+        uint8_t *out = buf;
+        for (uint64_t at = off; at < end;) {
+                size_t pg = (size_t)(at / QPAGE);
+                bool known = page_known(b, pg);
+                uint64_t stop = ((uint64_t)pg + 1) * QPAGE;
+                while (stop < end && page_known(b, (size_t)(stop / QPAGE)) == known)
+                        stop += QPAGE;
+                size_t n = (size_t)(MIN(stop, end) - at);
+                if (known) {
+                        memcpy(out, base + at, n);
+                        if (n >= QEMU_DROP_AFTER) {
+                                uintptr_t a = ((uintptr_t)(base + at) + QPAGE - 1) & ~(uintptr_t)(QPAGE - 1);
+                                uintptr_t z = (uintptr_t)(base + at + n) & ~(uintptr_t)(QPAGE - 1);
+                                if (z > a)
+                                        (void)madvise((void *)a, z - a, MADV_DONTNEED);
+                        }
+                } else {
+                        int e = pread_all(b->fd, out, n, at);
+                        if (e < 0)
+                                return e;
+                }
+                out += n;
+                at += n;
+        }
+        return 0;
+}
+
 static const struct hvs_mem_backend_ops qemu_ops = {
         .sz = sizeof(struct hvs_mem_backend_ops),
         .name = "qemu",
+        .read = qemu_read,
         .vcpus = qemu_vcpus,
         .pause = qemu_pause,
         .resume = qemu_resume,
@@ -689,7 +811,7 @@ static int add_backend(struct qemu_vm *vm, const char *path, const char *type, h
         if (grow((void **)&vm->be, vm->n_be, sizeof *vm->be) < 0)
                 return HVS_DIAG(diag, -ENOMEM, "out of memory");
         struct qemu_backend *b = &vm->be[vm->n_be];
-        *b = (struct qemu_backend){ 0 };
+        *b = (struct qemu_backend){ .fd = -1 };
         if (hvs_strlcpy(b->path, path, sizeof b->path) >= sizeof b->path)
                 return 0;
         const char *slash = strrchr(path, '/');
@@ -788,13 +910,25 @@ static int map_backend(struct qemu_vm *vm, struct qemu_backend *b, hvs_diag *dia
         if (b->map.len < b->size)
                 return HVS_BADMSG(diag, "guest RAM file '%s' has %zu bytes, less than the backend size %" PRIu64,
                                   mem_path, b->map.len, b->size);
+        b->fd = open(mem_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (b->fd < 0)
+                return HVS_DIAG(diag, -errno, "cannot open guest RAM file '%s': %s", mem_path, strerror(errno));
+        b->in_file = hvs_calloc(b->map.len / QPAGE / 8 + 1, 1);
+        if (!b->in_file)
+                return HVS_DIAG(diag, -ENOMEM, "out of memory");
+        /* Linux shows the page cache's state (mincore) of a file to its owner, to a
+         * process that may write it, and to root (CAP_FOWNER); to others it says
+         * every page is resident, which would send reads of holes to the mapping. */
+        b->mincore_ok = (fstat(b->fd, &st) == 0 && st.st_uid == geteuid()) || geteuid() == 0 ||
+                        access(mem_path, W_OK) == 0;
         return 0;
 }
 
 static int build_ranges(struct qemu_vm *vm, const struct qemu_ram_region *reg, size_t nreg, hvs_diag *diag,
-                        struct hvs_mem_backend_range **ret, size_t *ret_n) {
+                        struct hvs_mem_backend_range **ret, size_t **ret_be, size_t *ret_n) {
         _cleanup_free_ struct hvs_mem_backend_range *out = hvs_calloc(nreg ? nreg : 1, sizeof *out);
-        if (!out)
+        _cleanup_free_ size_t *be_of = hvs_calloc(nreg ? nreg : 1, sizeof *be_of);
+        if (!out || !be_of)
                 return HVS_DIAG(diag, -ENOMEM, "out of memory");
         size_t n = 0;
         const char *other = NULL;
@@ -818,6 +952,7 @@ static int build_ranges(struct qemu_vm *vm, const struct qemu_ram_region *reg, s
                                           reg[i].gpa, reg[i].size, reg[i].offset, b->size, b->id);
                 out[n++] = (struct hvs_mem_backend_range){ .gpa = reg[i].gpa, .size = reg[i].size,
                                                            .host = (const uint8_t *)b->map.addr + reg[i].offset };
+                be_of[n - 1] = (size_t)(b - vm->be);
         }
         if (n == 0) {
                 if (other)
@@ -825,7 +960,18 @@ static int build_ranges(struct qemu_vm *vm, const struct qemu_ram_region *reg, s
                                         "guest RAM ('%s') is not in a shared memory-backend-file; " QEMU_HINT, other);
                 return HVS_DIAG(diag, -EOPNOTSUPP, "the memory tree shows no guest RAM; " QEMU_HINT);
         }
+        /* Sorted by gpa, for qemu_read()'s search (the flat view lists them so already). */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && out[j].gpa < out[j - 1].gpa; j--) {
+                        struct hvs_mem_backend_range t = out[j];
+                        out[j] = out[j - 1];
+                        out[j - 1] = t;
+                        size_t tb = be_of[j];
+                        be_of[j] = be_of[j - 1];
+                        be_of[j - 1] = tb;
+                }
         *ret = TAKE_PTR(out);
+        *ret_be = TAKE_PTR(be_of);
         *ret_n = n;
         return 0;
 }
@@ -893,11 +1039,18 @@ HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opt
         if (r < 0)
                 return r;
 
-        _cleanup_free_ struct hvs_mem_backend_range *ranges = NULL;
+        _cleanup_free_ struct hvs_mem_backend_range *ranges = NULL, *pub = NULL;
+        _cleanup_free_ size_t *range_be = NULL;
         size_t n = 0;
-        r = build_ranges(vm, reg, nreg, diag, &ranges, &n);
+        r = build_ranges(vm, reg, nreg, diag, &ranges, &range_be, &n);
         if (r < 0)
                 return r;
+        /* The handle reads through qemu_read(), never through a host pointer. */
+        pub = hvs_calloc(n, sizeof *pub);
+        if (!pub)
+                return HVS_DIAG(diag, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                pub[i] = (struct hvs_mem_backend_range){ .gpa = ranges[i].gpa, .size = ranges[i].size };
 
         _cleanup_free_ hvs_mem_info *info = hvs_calloc(1, sizeof *info);
         if (!info)
@@ -915,13 +1068,13 @@ HVS_API int hvs_mem_open_qemu(const char *qmp_path, const hvs_mem_qemu_opts *opt
         }
         detect_vm(vm, info);
 
-        r = hvs_mem_new_backend(&qemu_ops, vm, ranges, n, info, ret);
+        r = hvs_mem_new_backend(&qemu_ops, vm, pub, n, info, ret);
         if (r < 0)
                 return HVS_DIAG(diag, r, "cannot build the memory map of the vm: %s", hvs_strerror(r));
         vm->ranges = TAKE_PTR(ranges);
+        vm->range_be = TAKE_PTR(range_be);
         vm->n_ranges = n;
         TAKE_PTR(vm);
-        mem_set_file_backed(*ret);
         return 0;
 }
 

@@ -23,7 +23,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/hvs-timeline.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 "$SYNTH" "$dir" >/dev/null
 python3 - "$HVSCOPE" "$dir" <<'EOF'
-import csv, io, json, os, re, subprocess, sys
+import csv, io, json, os, re, shutil, subprocess, sys
 
 hvscope, d = os.path.abspath(sys.argv[1]), sys.argv[2]
 images = {i["file"]: i for i in json.load(open(os.path.join(d, "expect.json")))["images"]}
@@ -104,6 +104,9 @@ check("table with --to and --no-kthreads", rc == 0 and "kthreadd" not in out and
                                        for d_ in docs))
 
 html = os.path.join(d, "report.html")
+# Each report is logged in the case's custody log, which the next report shows:
+# the page written to stdout below is made from the case as it was before this one.
+shutil.copy(case, case + ".before-report")
 rc, out, err = run("report", "--case", case, "-o", html)
 page = open(html, encoding="utf-8").read() if os.path.exists(html) else ""
 check("report -o: exit 0, nothing on stdout", rc == 0 and not out and page.endswith("</html>\n"), err)
@@ -113,6 +116,7 @@ for img in (A, B):
     missing = [t["name"] for t in images[img]["tasks"] if not any(
                f"{pre}{t['name']}{post}" in page for pre, post in ((">", "<"), ("&#x2500; ", "<"), ("[", "]")))]
     check(f"report: every task of {img} in the process tree", not missing, str(missing))
+shutil.copy(case + ".before-report", case)
 rc, out, err = run("report", "--case", case, "-o", "-")
 check("report -o - writes the same page to stdout",
       rc == 0 and re.sub("generated [^ ]+ by", "", out) == re.sub("generated [^ ]+ by", "", page))

@@ -406,6 +406,54 @@ static void test_tamper_log_edit(void **state) {
         hvs_case_verify_result_free(r);
 }
 
+/* hvs_case_log_action(): a row with the same chaining; its fields checked; an edit of it caught. */
+static void test_log_action(void **state) {
+        struct fx *f = *state;
+        hvs_case *c = populated(f);
+        const char sha[] = "8cde84dc4e693c7f19dbb250bf389567a859f3c663eedf2ff00865ed5a6714af";
+        int64_t seq = 0;
+        assert_int_equal(hvs_case_log_action(c, "report", "{\"path\":\"/tmp/r.html\",\"bytes\":8990}", sha, &seq), 0);
+        assert_int_equal(seq, 5);
+        assert_int_equal(hvs_case_log_action(c, "vuln-import", NULL, NULL, &seq), 0);
+        assert_int_equal(seq, 6);
+        assert_int_equal(count(c, "SELECT count(*) FROM custody WHERE seq = 5 AND action = 'report' AND result_sha256 = "
+                                  "'8cde84dc4e693c7f19dbb250bf389567a859f3c663eedf2ff00865ed5a6714af' AND "
+                                  "json_extract(args_json, '$.bytes') = 8990 AND "
+                                  "json_extract(args_json, '$.argv[1]') = 'acquire' AND "
+                                  "prev_hash = (SELECT hash FROM custody WHERE seq = 4)"), 1);
+        assert_int_equal(count(c, "SELECT count(*) FROM meta WHERE key = 'custody_head' AND value = "
+                                  "'6:' || (SELECT hash FROM custody WHERE seq = 6)"), 1);
+        /* Refused, and nothing written: names the case uses, bad names, args, hashes. */
+        const char *bad_actions[] = { "create", "acquire", "verify", "snapshot", "", "Report", "a b",
+                                      "123456789012345678901234567890123", NULL };
+        for (size_t i = 0; i < sizeof bad_actions / sizeof *bad_actions; i++)
+                assert_int_equal(hvs_case_log_action(c, bad_actions[i], NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", "[1]", NULL, NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", "{", NULL, NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", "{\"rows\":[]}", NULL, NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", "{\"argv\":[]}", NULL, NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", NULL, "8CDE84DC4E693C7F19DBB250BF389567A859F3C663EEDF2FF00865ED5A6714AF", NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(c, "report", NULL, "abc", NULL), -EINVAL);
+        assert_int_equal(hvs_case_log_action(NULL, "report", NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(count(c, "SELECT count(*) FROM custody"), 6);
+        hvs_case_verify_result *r = verify(c);
+        if (r->n_problems)
+                print_problems(r);
+        assert_int_equal(r->n_problems, 0);
+        assert_int_equal(r->custody_rows, 6);
+        hvs_case_verify_result_free(r);
+        hvs_case_close(c);
+        /* Read-only: refused. */
+        c = open_ok(f->path, HVS_CASE_READONLY);
+        assert_int_equal(hvs_case_log_action(c, "report", NULL, NULL, NULL), -EROFS);
+        hvs_case_close(c);
+        /* Someone changes which file the report row names: caught by its hash. */
+        attack(f->path, UNGUARD "UPDATE custody SET args_json = replace(args_json, 'r.html', 'x.html') WHERE seq = 5");
+        r = reverify(f->path);
+        ASSERT_PROBLEM(r, HVS_CASE_PROBLEM_CUSTODY, "custody", 5, "hash");
+        hvs_case_verify_result_free(r);
+}
+
 static void test_tamper_log_edit_keeps_triggers(void **state) {
         /* The attacker puts the triggers back: the hash still gives the edit away. */
         struct fx *f = *state;
@@ -792,6 +840,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_records_and_clean_verify, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_record_validation, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tamper_log_edit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_log_action, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tamper_log_edit_keeps_triggers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tamper_log_delete, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tamper_log_delete_tail, setup, teardown),

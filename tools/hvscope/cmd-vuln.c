@@ -21,6 +21,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <hvscope/case.h>
 #include "hvscope.h"
 #include "vuln-common.h"
 #include "util/util.h"
@@ -213,6 +216,47 @@ static bool keep_products(const hvs_vuln_record *rec, void *ud) {
         return hvs_vuln_classify(k->rules, rec, &res, NULL) == 0 && (res.set[HVS_VULN_PRODUCT] & k->mask);
 }
 
+/* SHA-256 of the file @path (65 bytes, hex) as read now. Return: 0; -errno. */
+static int file_sha256(const char *path, char *ret) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        int r = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+        static unsigned char buf[1 << 16];
+        for (ssize_t k; r == 0 && (k = read(fd, buf, sizeof buf)) != 0;) {
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        r = -errno;
+                else if (EVP_DigestUpdate(md, buf, (size_t)k) != 1)
+                        r = -EIO;
+        }
+        unsigned char h[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (r == 0 && (EVP_DigestFinal_ex(md, h, &n) != 1 || n != 32))
+                r = -EIO;
+        for (unsigned i = 0; r == 0 && i < n; i++)
+                snprintf(ret + 2 * i, 3, "%02x", h[i]);
+        EVP_MD_CTX_free(md);
+        close(fd);
+        return r;
+}
+
+/* Records an import into a case in its custody log (action "vuln-import"). */
+static int import_log(hvs_case *k, json_object *files, size_t records) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "files", json_object_get(files));
+        json_object_object_add(a, "records", json_object_new_int64((int64_t)records));
+        const char *text = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        int r = text ? hvs_case_log_action(k, "vuln-import", text, NULL, NULL) : -ENOMEM;
+        json_object_put(a);
+        if (r < 0)
+                errorf("the records were imported, but not recorded in the custody log of '%s': %s", hvs_case_path(k),
+                       hvs_case_errmsg(k)[0] ? hvs_case_errmsg(k) : hvs_strerror(r));
+        return r;
+}
+
 static void import_usage(FILE *f) {
         fputs("usage: hvscope vuln import [options] FILE...\n"
               "\n"
@@ -221,6 +265,9 @@ static void import_usage(FILE *f) {
               "yearly feeds, plain or gzip. A record already stored is updated, never\n"
               "duplicated; a copy older than the stored one (lastModified) is ignored.\n"
               "Each file is one transaction: a bad file changes nothing.\n"
+              "Into a case (--case FILE, created if missing), the import is recorded in\n"
+              "the case's custody log (action \"vuln-import\": each file's SHA-256 and\n"
+              "counts).\n"
               "\n"
               "  --select PRODUCT   store only records of PRODUCT (xen, kvm, qemu,\n"
               "                     kvm-stack, all) by the product rules\n"
@@ -273,13 +320,34 @@ static int vuln_import(int argc, char **argv) {
                         return 1;
                 }
         }
+        hvs_case *kase = NULL;
+        if (co.casefile && !co.db) {
+                hvs_diag d = { 0 };
+                int r = hvs_case_open(co.casefile, HVS_CASE_CREATE, &d, &kase);
+                if (r == -EBADMSG || r == -EPROTONOSUPPORT) {
+                        /* Any SQLite file can hold the vuln_* tables; only a case has a custody log. */
+                        warnf("'%s' is not a case this hvscope can write (%s): the import is not recorded in a "
+                              "custody log", co.casefile, d.msg[0] ? d.msg : hvs_strerror(r));
+                        kase = NULL;
+                        r = 0;
+                }
+                if (r < 0) {
+                        errorf("cannot open the case '%s': %s", co.casefile, d.msg[0] ? d.msg : hvs_strerror(r));
+                        vuln_ctx_free(&vc);
+                        return 1;
+                }
+                if (kase)
+                        (void)hvs_case_set_command(kase, argc, argv);
+        }
         hvs_vuln_db *db = NULL;
         if (vuln_open_db(&co, &vc, &db) < 0) {
+                hvs_case_close(kase);
                 vuln_ctx_free(&vc);
                 return 1;
         }
         int rc = 0;
         json_object *arr = json ? json_object_new_array() : NULL;
+        json_object *logged = kase ? json_object_new_array() : NULL;
         for (int i = optind; i < argc; i++) {
                 const char *path = argv[i];
                 hvs_diag d = { 0 };
@@ -314,6 +382,22 @@ static int vuln_import(int argc, char **argv) {
                                 warnf("%s: skipped %s", path, hvs_vuln_feed_reject(f, k));
                         }
                 double ms = (double)(hvs_now_ns() - t0) / 1e6;
+                if (logged) {
+                        char sha[65];
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "path", json_object_new_string(origin));
+                        json_object_object_add(o, "sha256", file_sha256(path, sha) == 0 ? json_object_new_string(sha)
+                                                                                       : NULL);
+                        json_object_object_add(o, "format", json_object_new_string(fmt_name(fi->format)));
+                        json_object_object_add(o, "entries", json_object_new_int64((int64_t)fi->n_items));
+                        json_object_object_add(o, "inserted", json_object_new_int64((int64_t)st.inserted));
+                        json_object_object_add(o, "updated", json_object_new_int64((int64_t)st.updated));
+                        json_object_object_add(o, "unchanged", json_object_new_int64((int64_t)st.unchanged));
+                        json_object_object_add(o, "older", json_object_new_int64((int64_t)st.older));
+                        json_object_object_add(o, "rejected", json_object_new_int64((int64_t)fi->n_rejected));
+                        json_object_object_add(o, "not_selected", json_object_new_int64((int64_t)st.skipped));
+                        json_object_array_add(logged, o);
+                }
                 if (json) {
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "file", json_object_new_string(path));
@@ -352,6 +436,10 @@ static int vuln_import(int argc, char **argv) {
                 print_json(root);
         }
         hvs_vuln_db_close(db);
+        if (kase && json_object_array_length(logged) > 0 && import_log(kase, logged, n) < 0)
+                rc = 1;
+        json_object_put(logged);
+        hvs_case_close(kase);
         vuln_ctx_free(&vc);
         return rc;
 }
