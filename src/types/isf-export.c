@@ -723,7 +723,11 @@ static int put_curated(struct exp *e, const char *spec) {
                 agg = true;
                 spec = strchr(spec, ' ') + 1;
         }
-        size_t n = strcspn(spec, " [");
+        /* A struct/union name is one word; a base type's may be several
+         * ("long unsigned int"): it ends at " *" or "[". */
+        size_t n = strcspn(spec, agg ? " [" : "*[");
+        while (n > 0 && spec[n - 1] == ' ')
+                n--;
         if (n >= sizeof name)
                 return -ENOENT;
         memcpy(name, spec, n);

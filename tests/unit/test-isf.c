@@ -522,6 +522,7 @@ static struct btf *build_btf(void) {
         int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
         int t_char = btf__add_int(b, "char", 1, BTF_INT_CHAR | BTF_INT_SIGNED);
         int t_bool = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+        btf__add_int(b, "long unsigned int", 8, 0);     /* curated symbol types of several words */
         int t_float = btf__add_float(b, "double", 8);
         int t_enum = btf__add_enum(b, "pid_type", 4);
         btf__add_enum_value(b, "PIDTYPE_PID", 0);
@@ -676,6 +677,9 @@ static void test_round_trip(void **state) {
         assert_int_equal(hvs_ksyms_add(k, "runqueues", 'A', 0x2f000, true), 0);
         assert_int_equal(hvs_ksyms_add(k, "fixed_percpu_data", 'A', 0, true), 0);
         assert_int_equal(hvs_ksyms_add(k, "we\"ird\x7f\xc3", 't', 0xffffffff81000010ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "jiffies", 'D', 0xffffffff82a00000ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "nr_cpu_ids", 'D', 0xffffffff82a00040ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "saved_command_line", 'D', 0xffffffff82a00080ull + slide, false), 0);
 
         char *buf = NULL;
         size_t len = 0;
@@ -688,8 +692,8 @@ static void test_round_trip(void **state) {
         if (r != 0)
                 fail_msg("write: %d %s", r, d.msg);
         assert_int_equal(st.bytes, len);
-        assert_int_equal(st.symbols, 6);
-        assert_true(st.typed_symbols >= 3);
+        assert_int_equal(st.symbols, 9);
+        assert_true(st.typed_symbols >= 6);
 
         /* Read back: every member of every named struct/union as BTF says. */
         hvs_isf *isf = parse_ok(buf);
@@ -770,6 +774,12 @@ static void test_round_trip(void **state) {
         assert_string_equal(json_object_get_string(jget(j, "symbols/init_task/type/name")), "task_struct");
         assert_string_equal(json_object_get_string(jget(j, "symbols/runqueues/type/name")), "un");
         assert_string_equal(json_object_get_string(jget(j, "symbols/fixed_percpu_data/type/name")), "void");
+        /* Curated types named by several words or with a pointer (Volatility reads these as objects). */
+        assert_string_equal(json_object_get_string(jget(j, "symbols/jiffies/type/kind")), "base");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/jiffies/type/name")), "long unsigned int");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/nr_cpu_ids/type/name")), "unsigned int");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/saved_command_line/type/kind")), "pointer");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/saved_command_line/type/subtype/name")), "char");
         assert_int_equal(json_object_get_int(jget(j, "symbols/linux_banner/type/count")), (int)strlen(BANNER) + 2);
         assert_string_equal(json_object_get_string(jget(j, "symbols/linux_banner/constant_data")),
                             "TGludXggdmVyc2lvbiA2LjEuMC10ZXN0ICh0KSAjMQoA");
