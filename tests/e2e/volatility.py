@@ -16,6 +16,9 @@ walks 4-level page tables only; HVS_VOL_KASLR="off" limits the boots):
     lists exactly the processes `hvscope ps --image IMAGE` lists: the same
     (PID, PPID, COMM) set, each TID the PID (no threads without --threads),
     and the task addresses hvscope reports;
+  * each process's CREATION TIME (Volatility: the boot time from the ISF's
+    tk_core, in whole seconds, plus the task's start_boottime) is hvscope's
+    start time less under a second;
   * the processes the guest's own ps shows both before and after the dump
     (the ones that lived through it) are all in Volatility's list, by PID,
     parent and name;
@@ -23,6 +26,7 @@ walks 4-level page tables only; HVS_VOL_KASLR="off" limits the boots):
     --isf ISF --no-cache` gives the same processes as with the guest's BTF.
 The counts are printed for docs/isf.md and docs/acquisition.md.
 """
+import datetime
 import json
 import lzma
 import os
@@ -34,7 +38,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from check_ps import guest_ps, names_match  # noqa: E402
-from e2elib import HVSCOPE, RUN_GUEST, SERIES, check, guest, run  # noqa: E402
+from e2elib import HVSCOPE, RUN_GUEST, SERIES, check, iso_seconds, run  # noqa: E402
 import e2elib  # noqa: E402
 
 VOL_TIMEOUT = int(os.environ.get("HVS_VOL_TIMEOUT", "1800"))
@@ -140,6 +144,21 @@ def one_boot(vol, series, kaslr, work, first):
     haddr = {p["pid"]: int(p["task_address"], 16) & mask for p in hps}
     vaddr = {int(r["PID"]): int(r["OFFSET (V)"]) & mask for r in rows}
     check(vaddr == haddr, f"{label} task_struct addresses agree")
+    # Creation times: Volatility reads tk_core.timekeeper (the ISF's tk_core type)
+    # and truncates the boot time to whole seconds; hvscope keeps the fraction.
+    hstart = {p["pid"]: iso_seconds(p["start_time"]) for p in hps if p.get("start_time")}
+    bad = []
+    for r in rows:
+        ct = r.get("CREATION TIME")
+        try:
+            v = datetime.datetime.fromisoformat(ct).timestamp()
+        except (TypeError, ValueError):
+            v = None
+        h = hstart.get(int(r["PID"]))
+        if v is None or h is None or not -1.0 < v - h <= 0.002:
+            bad.append((int(r["PID"]), ct, h))
+    check(rows and not bad, f"{label} Volatility's creation times are hvscope's start times, to the second "
+                            f"(differing: {len(bad)}: {bad[:3]})")
     stable = {pid: v for pid, v in before.items() if after.get(pid) == v}
     vby = {int(r["PID"]): (int(r["PPID"]), r["COMM"]) for r in rows}
     missing = [pid for pid, (ppid, comm) in stable.items()
