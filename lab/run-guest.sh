@@ -4,13 +4,16 @@
 # Usage:
 #   lab/run-guest.sh start --name NAME [--kaslr on|off] [--mem 512M]
 #                          [--hostfwd-port PORT] [--kernel SERIES] [--timeout S]
+#                          [--append 'KERNEL ARGS']
 #   lab/run-guest.sh stop --name NAME
 #   lab/run-guest.sh status --name NAME
 #
 # start runs QEMU daemonized, waits for HVSCOPE-LAB-READY on the serial
 # console and prints shell-sourceable HVS_* lines (also in $RUN/env).
 # --kaslr off (default) boots the uncompressed vmlinux via PVH (KASLR does
-# not apply); --kaslr on boots the bzImage (KASLR on).
+# not apply); --kaslr on boots the bzImage (KASLR on). --append adds kernel
+# command-line arguments, e.g. 'no5lvl': the bzImage under TCG (-cpu max)
+# otherwise runs 5-level paging, which Volatility 3's x86-64 layer cannot walk.
 # Environment: HVS_LAB_DIR (build output), HVS_RUN_DIR (default /tmp; the run
 # dir is $HVS_RUN_DIR/hvs-lab-NAME), HVS_LAB_ACCEL=kvm|tcg (force accelerator).
 set -euo pipefail
@@ -23,7 +26,7 @@ PY=/usr/bin/python3
 CMDLINE="console=ttyS0 panic=-1 quiet ipv6.disable=1"
 
 usage() {
-	sed -n '2,15s/^# \{0,1\}//p' "$0"
+	sed -n '2,18s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 log() { echo "run-guest: $*" >&2; }
@@ -31,7 +34,7 @@ die() { log "$*"; exit 1; }
 
 ACTION=${1:-}
 [[ $# -gt 0 ]] && shift
-NAME="" KASLR=off MEM=512M HOSTPORT="" SERIES="" TIMEOUT=120
+NAME="" KASLR=off MEM=512M HOSTPORT="" SERIES="" TIMEOUT=120 APPEND=""
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--name) NAME=${2:-}; shift ;;
@@ -40,6 +43,7 @@ while [[ $# -gt 0 ]]; do
 	--hostfwd-port) HOSTPORT=${2:-}; shift ;;
 	--kernel) SERIES=${2:-}; shift ;;
 	--timeout) TIMEOUT=${2:-}; shift ;;
+	--append) APPEND=${2:-}; shift ;;
 	-h | --help) usage 0 ;;
 	*) log "unknown argument $1"; usage 2 ;;
 	esac
@@ -51,6 +55,8 @@ case $ACTION in start | stop | status) ;; -h | --help) usage 0 ;; *) usage 2 ;; 
 [[ $MEM =~ ^[0-9]+[MG]$ ]] || die "--mem must look like 512M or 2G"
 [[ -z $HOSTPORT || $HOSTPORT =~ ^[0-9]+$ ]] || die "--hostfwd-port must be a number"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds"
+[[ $APPEND =~ ^[A-Za-z0-9_.,=\ -]*$ ]] || die "--append takes words of [A-Za-z0-9_.,=-] only"
+CMDLINE+=${APPEND:+ $APPEND}
 
 RUN=${HVS_RUN_DIR:-/tmp}/hvs-lab-$NAME
 RAM=/dev/shm/hvs-lab-$NAME.ram

@@ -117,6 +117,10 @@ struct exp {
         bool oom;               /* an allocation for output failed: the file is incomplete */
         hvs_diag *diag;
         hvs_isf_export_stats st;
+        /* The synthesized type of tk_core (plan_tk_core()). */
+        bool tk_synth;
+        const char *tk_seq;     /* ISF name of the sequence count's struct */
+        uint32_t tk_off, tk_size;
 };
 
 static const char *btf_name(const struct exp *e, uint32_t off) {
@@ -552,20 +556,75 @@ static int put_user_type(struct exp *e, const char *name, uint32_t id) {
         return 0;
 }
 
+/*
+ * tk_core is `static struct { seqcount_raw_spinlock_t seq; struct timekeeper
+ * timekeeper; }`: an anonymous type that kernel BTF without global variables
+ * (pahole < 1.26: Debian's 6.1 and 6.12) does not have, while Volatility's
+ * linux.pslist reads tk_core.timekeeper for creation times (and linux.boottime
+ * for the boot time). dwarf2json gives it from DWARF; here it follows from its
+ * two members: the timekeeper after the sequence count, aligned to 8 (its
+ * widest members are 64-bit), as src/os/linux/kernel.c reads the clock. It is
+ * written as TK_CORE_TYPE only when both member types are defined, the BTF
+ * has no tk_core variable and no type of that name.
+ */
+#define TK_CORE_TYPE "unnamed_tk_core"
+
+static void plan_tk_core(struct exp *e) {
+        uint32_t seq, tk;
+        if (smap_get(&e->utypes, TK_CORE_TYPE, NULL) || !smap_get(&e->utypes, "seqcount_raw_spinlock", &seq) ||
+            !smap_get(&e->utypes, "timekeeper", &tk))
+                return;
+        const struct btf_type *ts = btf__type_by_id(e->btf, seq), *tt = btf__type_by_id(e->btf, tk);
+        if (!btf_is_struct(ts) || !btf_is_struct(tt) || ts->size == 0 || ts->size > 64 || tt->size == 0 ||
+            tt->size > UINT32_MAX - 128)
+                return;
+        for (uint32_t id = 1; id < e->ntypes; id++) {
+                const struct btf_type *t = btf__type_by_id(e->btf, id);
+                if (btf_is_var(t) && !strcmp(btf_name(e, t->name_off), "tk_core"))
+                        return;
+        }
+        e->tk_seq = e->name[seq];
+        e->tk_off = (ts->size + 7u) & ~7u;
+        e->tk_size = (e->tk_off + tt->size + 7u) & ~7u;
+        e->tk_synth = true;
+}
+
+static void put_tk_core_type(struct exp *e) {
+        put_str(e, TK_CORE_TYPE);
+        putf(e, ":{\"kind\":\"struct\",\"size\":%u,\"fields\":{\n\"seq\":{\"type\":{\"kind\":\"struct\",\"name\":",
+             e->tk_size);
+        put_str(e, e->tk_seq);
+        putf(e, "},\"offset\":0},\n\"timekeeper\":{\"type\":{\"kind\":\"struct\",\"name\":\"timekeeper\"},"
+                "\"offset\":%u}}}", e->tk_off);
+        e->st.fields += 2;
+}
+
 static int write_user_types(struct exp *e) {
         const char **k;
         int r = sorted_keys(&e->utypes, &k);
         if (r < 0)
                 return r;
+        plan_tk_core(e);
+        bool tk_due = e->tk_synth;
+        size_t total = e->utypes.n + tk_due;
         put(e, "\"user_types\":{\n");
-        for (size_t i = 0; i < e->utypes.n && r == 0; i++) {
+        for (size_t i = 0, done = 0; i < e->utypes.n && r == 0; i++) {
+                if (tk_due && strcmp(TK_CORE_TYPE, k[i]) < 0) {
+                        put_tk_core_type(e);
+                        put(e, ++done < total ? ",\n" : "\n");
+                        tk_due = false;
+                }
                 uint32_t id = 0;
                 smap_get(&e->utypes, k[i], &id);
                 r = put_user_type(e, k[i], id);
-                put(e, i + 1 < e->utypes.n ? ",\n" : "\n");
+                put(e, ++done < total ? ",\n" : "\n");
+        }
+        if (tk_due && r == 0) {
+                put_tk_core_type(e);
+                put(e, "\n");
         }
         put(e, "},\n");
-        e->st.user_types = e->utypes.n;
+        e->st.user_types = total;
         free(k);
         return r;
 }
@@ -723,7 +782,11 @@ static int put_curated(struct exp *e, const char *spec) {
                 agg = true;
                 spec = strchr(spec, ' ') + 1;
         }
-        size_t n = strcspn(spec, " [");
+        /* A struct/union name is one word; a base type's may be several
+         * ("long unsigned int"): it ends at " *" or "[". */
+        size_t n = strcspn(spec, agg ? " [" : "*[");
+        while (n > 0 && spec[n - 1] == ' ')
+                n--;
         if (n >= sizeof name)
                 return -ENOENT;
         memcpy(name, spec, n);
@@ -835,6 +898,8 @@ static int write_symbols(struct exp *e, hvs_ksyms *syms, const hvs_isf_export_op
                         put_b64(e, b, bl + 2);
                 } else if (smap_get(&vars, name, &v)) {
                         r = put_desc(e, v, 0);
+                } else if (e->tk_synth && !strcmp(name, "tk_core")) {
+                        put(e, "{\"kind\":\"struct\",\"name\":\"" TK_CORE_TYPE "\"}");
                 } else if (smap_get(&cur, name, &v)) {
                         r = put_curated(e, curated[v].type);
                         if (r == -ENOENT) {

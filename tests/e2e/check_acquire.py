@@ -15,7 +15,8 @@
     `zstd -d` gives the ELF whose hash the sidecar recorded, ps on it works;
   * the case records the acquisitions with their hashes;
   * crash (when HVS_CRASH_VMLINUX names a vmlinux with debug info for this
-    kernel): `crash` reads the image and reports the guest's release.
+    kernel): `crash` reads the image, reports the guest's release and walks
+    init_task.tasks to the tasks `hvscope ps --image` lists.
 """
 import hashlib
 import json
@@ -146,5 +147,13 @@ def run(ctx):
         rel = re.search(r"RELEASE:\s*(\S+)", r.stdout)
         check(rel is not None and rel.group(1) == k_live["release"],
               f"{label}: crash reads the image (RELEASE {rel.group(1) if rel else r.stderr.strip()[-200:]})")
+        # crash's own task list (`ps`) stays at the idle tasks on Debian's 6.1.192 with
+        # crash 8.0.2, on QEMU's dump-guest-memory too; walk init_task.tasks instead.
+        r = subprocess.run(["crash", "-s", vmlinux, img], capture_output=True, text=True, timeout=600,
+                           input="list task_struct.tasks -s task_struct.pid -h init_task\nquit\n")
+        cpids = sorted(int(m) for m in re.findall(r"^\s*pid = (\d+),", r.stdout, re.M))
+        hpids = sorted([0] + [p["pid"] for p in ctx.hvscope_json(["ps", "--image", img])["processes"]])
+        check(cpids == hpids, f"{label}: crash walks the image's task list: {len(cpids)} tasks, hvscope ps "
+                              f"--image {len(hpids) - 1} plus init_task")
     os.unlink(img)
     os.unlink(img + ".json")

@@ -194,6 +194,18 @@ class Validator:
             self.bad(f"task_struct lacks {lacking} (or state/__state)")
         if "constant_data" not in d["symbols"]["linux_banner"]:
             self.bad("linux_banner has no constant_data: Volatility could not match the file to an image")
+        # Variables Volatility reads as objects: typed as the kernel declares them
+        # (checked against the 6.1 debug vmlinux's DWARF), tk_core for pslist's creation times.
+        for sym, want in (("jiffies", {"kind": "base", "name": "long unsigned int"}),
+                          ("nr_cpu_ids", {"kind": "base", "name": "unsigned int"}),
+                          ("page_offset_base", {"kind": "base", "name": "long unsigned int"}),
+                          ("tk_core", {"kind": "struct", "name": "unnamed_tk_core"})):
+            got = d["symbols"].get(sym, {}).get("type")
+            if got != want:
+                self.bad(f"{sym} is typed {got}, not {want}")
+        tk = d["user_types"].get("unnamed_tk_core", {}).get("fields", {})
+        if tk.get("timekeeper", {}).get("type", {}).get("name") != "timekeeper" or tk["timekeeper"]["offset"] != 8:
+            self.bad(f"tk_core's type has no timekeeper at 8: {tk}")
         return self.problems
 
 

@@ -522,6 +522,7 @@ static struct btf *build_btf(void) {
         int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
         int t_char = btf__add_int(b, "char", 1, BTF_INT_CHAR | BTF_INT_SIGNED);
         int t_bool = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+        btf__add_int(b, "long unsigned int", 8, 0);     /* curated symbol types of several words */
         int t_float = btf__add_float(b, "double", 8);
         int t_enum = btf__add_enum(b, "pid_type", 4);
         btf__add_enum_value(b, "PIDTYPE_PID", 0);
@@ -602,6 +603,15 @@ static struct btf *build_btf(void) {
         btf__add_struct(b, "cred", 4);
         btf__add_field(b, "other", t_int, 0, 0);
 
+        /* tk_core's member types (tk_core itself is anonymous and has no VAR). */
+        int t_seqc = btf__add_struct(b, "seqcount_raw_spinlock", 4);
+        btf__add_field(b, "sequence", t_uint, 0, 0);
+        btf__add_typedef(b, "seqcount_raw_spinlock_t", t_seqc);
+        btf__add_struct(b, "timekeeper", 24);
+        btf__add_field(b, "xtime_sec", t_long, 0, 0);
+        btf__add_field(b, "offs_real", t_long, 64, 0);
+        btf__add_field(b, "offs_boot", t_long, 128, 0);
+
         int var = btf__add_var(b, "runqueues", BTF_VAR_GLOBAL_ALLOCATED, t_un);
         btf__add_datasec(b, ".data..percpu", 8);
         btf__add_datasec_var_info(b, var, 0, 8);
@@ -676,6 +686,10 @@ static void test_round_trip(void **state) {
         assert_int_equal(hvs_ksyms_add(k, "runqueues", 'A', 0x2f000, true), 0);
         assert_int_equal(hvs_ksyms_add(k, "fixed_percpu_data", 'A', 0, true), 0);
         assert_int_equal(hvs_ksyms_add(k, "we\"ird\x7f\xc3", 't', 0xffffffff81000010ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "jiffies", 'D', 0xffffffff82a00000ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "nr_cpu_ids", 'D', 0xffffffff82a00040ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "saved_command_line", 'D', 0xffffffff82a00080ull + slide, false), 0);
+        assert_int_equal(hvs_ksyms_add(k, "tk_core", 'd', 0xffffffff82a00100ull + slide, false), 0);
 
         char *buf = NULL;
         size_t len = 0;
@@ -688,8 +702,8 @@ static void test_round_trip(void **state) {
         if (r != 0)
                 fail_msg("write: %d %s", r, d.msg);
         assert_int_equal(st.bytes, len);
-        assert_int_equal(st.symbols, 6);
-        assert_true(st.typed_symbols >= 3);
+        assert_int_equal(st.symbols, 10);
+        assert_true(st.typed_symbols >= 7);
 
         /* Read back: every member of every named struct/union as BTF says. */
         hvs_isf *isf = parse_ok(buf);
@@ -770,6 +784,22 @@ static void test_round_trip(void **state) {
         assert_string_equal(json_object_get_string(jget(j, "symbols/init_task/type/name")), "task_struct");
         assert_string_equal(json_object_get_string(jget(j, "symbols/runqueues/type/name")), "un");
         assert_string_equal(json_object_get_string(jget(j, "symbols/fixed_percpu_data/type/name")), "void");
+        /* Curated types named by several words or with a pointer (Volatility reads these as objects). */
+        assert_string_equal(json_object_get_string(jget(j, "symbols/jiffies/type/kind")), "base");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/jiffies/type/name")), "long unsigned int");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/nr_cpu_ids/type/name")), "unsigned int");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/saved_command_line/type/kind")), "pointer");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/saved_command_line/type/subtype/name")), "char");
+        /* tk_core: its anonymous type made from its members, the timekeeper at 8 (Volatility's creation times). */
+        assert_string_equal(json_object_get_string(jget(j, "symbols/tk_core/type/kind")), "struct");
+        assert_string_equal(json_object_get_string(jget(j, "symbols/tk_core/type/name")), "unnamed_tk_core");
+        json_object *tkc = jget(j, "user_types/unnamed_tk_core");
+        assert_string_equal(json_object_get_string(jget(tkc, "kind")), "struct");
+        assert_int_equal(json_object_get_int(jget(tkc, "size")), 32);
+        assert_string_equal(json_object_get_string(jget(tkc, "fields/seq/type/name")), "seqcount_raw_spinlock");
+        assert_int_equal(json_object_get_int(jget(tkc, "fields/seq/offset")), 0);
+        assert_string_equal(json_object_get_string(jget(tkc, "fields/timekeeper/type/name")), "timekeeper");
+        assert_int_equal(json_object_get_int(jget(tkc, "fields/timekeeper/offset")), 8);
         assert_int_equal(json_object_get_int(jget(j, "symbols/linux_banner/type/count")), (int)strlen(BANNER) + 2);
         assert_string_equal(json_object_get_string(jget(j, "symbols/linux_banner/constant_data")),
                             "TGludXggdmVyc2lvbiA2LjEuMC10ZXN0ICh0KSAjMQoA");
