@@ -49,7 +49,7 @@
 #define COPY_ITEM (64u << 20)
 /* Staging memory faulted in before the stop beyond the runs found: the guest
  * keeps running and writing new pages until it is stopped. */
-#define STAGE_SLACK(bytes) ((bytes) / 8 + (16u << 20))
+#define STAGE_SLACK(bytes) ((bytes) / 32 + (8u << 20))
 #define PAGE 4096u
 
 static double ms_since(uint64_t t0) { return (double)(hvs_now_ns() - t0) / 1e6; }
@@ -193,6 +193,8 @@ struct ctx {
         size_t stage_len;
         struct pause pz;
         unsigned threads;
+        char host[256];
+        char actor[256];
 };
 
 static int progress(struct ctx *c, enum hvs_acq_phase ph, uint64_t done, uint64_t total) {
@@ -263,6 +265,16 @@ static json_object *vm_json(const hvs_acq_result *r) {
         return vm;
 }
 
+/* Host and user, looked up before the guest is stopped (NSS reads files). */
+static void who(struct ctx *c) {
+        if (gethostname(c->host, sizeof c->host - 1) < 0)
+                c->host[0] = '\0';
+        struct passwd pw, *pwp = NULL;
+        char pwbuf[1024];
+        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+                hvs_strlcpy(c->actor, pw.pw_name, sizeof c->actor);
+}
+
 /* The JSON inside the image (no hash: it cannot hold its own) or the sidecar. */
 static char *meta_json(const struct ctx *c, bool sidecar) {
         const hvs_acq_result *r = c->res;
@@ -276,13 +288,8 @@ static char *meta_json(const struct ctx *c, bool sidecar) {
         json_object_object_add(o, "mode", json_object_new_string(hvs_acq_mode_name(r->mode)));
         json_object_object_add(o, "smeared", json_object_new_boolean(r->smeared));
         json_object_object_add(o, "vm_was_paused", json_object_new_boolean(r->vm_was_paused));
-        char host[256] = "";
-        if (gethostname(host, sizeof host - 1) == 0)
-                json_object_object_add(o, "host", jstr(host));
-        struct passwd pw, *pwp = NULL;
-        char pwbuf[1024];
-        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
-                json_object_object_add(o, "actor", jstr(pw.pw_name));
+        json_object_object_add(o, "host", jstr(c->host));
+        json_object_object_add(o, "actor", jstr(c->actor));
         json_object_object_add(o, "uid", json_object_new_int((int)geteuid()));
         json_object_object_add(o, "vm", vm_json(r));
         add_time(o, "started", r->started_ns);
@@ -629,6 +636,23 @@ static int prepare_stage(struct ctx *c, uint64_t est) {
                 for (size_t i = 0; i < pop; i += PAGE)  /* kernels before 5.14 */
                         ((volatile uint8_t *)p)[i] = 0;
         }
+        return 0;
+}
+
+/*
+ * The other half of the preparation, in a thread of its own next to
+ * prepare_stage() (both take tens of ms, mostly in the kernel, and are
+ * independent): reserve the output's room (fallocate: tmpfs allocates every
+ * page) and fault in our read-only view of the resident guest pages.
+ */
+struct prep_job {
+        struct ctx *c;
+        uint64_t reserve;
+        int r;
+        hvs_diag diag;
+};
+
+static void populate_views(const struct ctx *c) {
         /* Only loads without holes are copied through the view (copy_part()). */
         for (size_t i = 0; i < c->nloads; i++) {
                 const struct acq_load *l = &c->loads[i];
@@ -639,15 +663,36 @@ static int prepare_stage(struct ctx *c, uint64_t est) {
                 uintptr_t lo = a & ~(uintptr_t)(PAGE - 1), hi = (a + l->size + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
                 (void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ); /* a hint: faults happen anyway */
         }
-        return 0;
+}
+
+static void *prep_main(void *arg) {
+        struct prep_job *j = arg;
+        if (j->reserve)
+                j->r = acq_out_reserve(j->c->out, j->reserve, &j->diag);
+        if (j->r == 0)
+                populate_views(j->c);
+        return NULL;
 }
 
 static int acquire_consistent(struct ctx *c) {
         uint64_t t0 = hvs_now_ns();
+        /* Room for the headers (a page per 64 vCPUs is generous) and the data. */
+        struct prep_job job = { .c = c, .reserve = c->o.compress ? 0 : c->data_bytes + (1u << 20) };
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, prep_main, &job) == 0;
         int r = prepare_stage(c, c->data_bytes);
+        if (threaded)
+                pthread_join(th, NULL);
+        else if (r == 0)
+                prep_main(&job);
+        if (r == 0 && job.r < 0) {
+                hvs_diag_copy(c->diag, &job.diag);
+                r = job.r;
+        }
         if (r < 0)
                 return r;
-        hvs_debug("acquire: staged %" PRIu64 " MiB in %.1f ms", c->data_bytes >> 20, ms_since(t0));
+        hvs_debug("acquire: staged %" PRIu64 " MiB, reserved and faulted in in %.1f ms", c->data_bytes >> 20,
+                  ms_since(t0));
         if ((r = progress(c, HVS_ACQ_PHASE_PAUSED, 0, c->data_bytes)) < 0)
                 return r;
 
@@ -750,6 +795,7 @@ static int run(struct ctx *c, const char *path) {
         c->res->mode = c->o.mode;
         c->res->compress = c->o.compress;
         c->threads = pick_threads(c->o.threads);
+        who(c);
         for (size_t i = 0; i < c->nsrc; i++)
                 c->res->ram_bytes += c->src[i].size;
         int r = progress(c, HVS_ACQ_PHASE_PREPARE, 0, 0);
@@ -758,8 +804,9 @@ static int run(struct ctx *c, const char *path) {
         r = acq_plan(c->src, c->nsrc, 0, 0, c->diag, &c->loads, &c->nloads, &c->data_bytes);
         if (r < 0)
                 return r;
-        /* Room for the headers (a page per 64 vCPUs is generous) and the data. */
-        uint64_t prealloc = c->o.compress ? 0 : c->data_bytes + (1u << 20);
+        /* Room for the headers (a page per 64 vCPUs is generous) and the data;
+         * consistent mode reserves it in a thread next to its staging. */
+        uint64_t prealloc = c->o.compress || c->o.mode != HVS_ACQ_LIVE ? 0 : c->data_bytes + (1u << 20);
         r = acq_out_open(path, c->o.force, prealloc, c->diag, &c->out);
         if (r < 0)
                 return r;
