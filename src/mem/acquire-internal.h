@@ -147,10 +147,13 @@ struct acq_stream;
 /**
  * acq_stream_start() - start the writer threads on @o.
  * @total: bytes of the uncompressed image (zstd's pledged size; 0 unknown)
+ * @hash:  hash the uncompressed bytes (SHA-256) in a thread of the stream;
+ *         false when the caller hashes them itself (acq_stream_finish() then
+ *         leaves @ret_image_sha256, and @ret_sha256 unless compressing, alone)
  * Return: 0; -ENOMEM; -EIO (OpenSSL or zstd failed to start).
  */
 int acq_stream_start(struct acq_out *o, enum hvs_acq_compress c, int level, unsigned workers, uint64_t total,
-                     hvs_diag *diag, struct acq_stream **ret);
+                     bool hash, hvs_diag *diag, struct acq_stream **ret);
 
 /**
  * acq_stream_put() - queue @len bytes at @p (borrowed: must stay valid and
