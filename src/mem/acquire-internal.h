@@ -116,6 +116,14 @@ int acq_out_open(const char *path, bool force, uint64_t prealloc, hvs_diag *diag
 /** acq_out_reserve() - reserve @bytes of the file now (fallocate). Return: 0; -errno. */
 int acq_out_reserve(struct acq_out *o, uint64_t bytes, hvs_diag *diag);
 
+/**
+ * acq_out_check_room() - whether @bytes fit: the file system's free room
+ * (fstatvfs, f_bavail) and the file size limit (RLIMIT_FSIZE). Reserves
+ * nothing: someone else can still fill the disk before the write does.
+ * Return: 0 (or cannot tell); -ENOSPC; -EFBIG.
+ */
+int acq_out_check_room(struct acq_out *o, uint64_t bytes, hvs_diag *diag);
+
 /** acq_out_write() - append @len bytes to the .part file. Return: 0; -errno (diag says which file). */
 int acq_out_write(struct acq_out *o, const void *p, size_t len, hvs_diag *diag);
 

@@ -552,7 +552,7 @@ static int write_image(struct ctx *c) {
         }
         uint64_t total = hlen + c->data_bytes;
         c->res->image_size = total;
-        if (c->o.compress == HVS_ACQ_COMPRESS_NONE && (r = acq_out_reserve(c->out, total, c->diag)) < 0)
+        if (c->o.compress == HVS_ACQ_COMPRESS_NONE && !c->stage && (r = acq_out_reserve(c->out, total, c->diag)) < 0)
                 return r;
         if ((r = progress(c, HVS_ACQ_PHASE_WRITE, 0, total)) < 0)
                 return r;
@@ -824,15 +824,18 @@ static int prepare_stage(struct ctx *c, uint64_t est) {
 
 /*
  * The other half of the preparation, in a thread of its own next to
- * prepare_stage() (both take tens of ms, mostly in the kernel, and are
- * independent): reserve the output's room (fallocate: tmpfs allocates every
- * page) and fault in our read-only view of the resident guest pages.
+ * prepare_stage() (both are mostly kernel work and independent): fault in
+ * our read-only view of the resident guest pages.
+ *
+ * The output's room is checked (acq_out_check_room()), not reserved: a
+ * reservation (fallocate) makes tmpfs allocate every page before the stop,
+ * about 30 ms per 120 MiB on the critical path, while the writer allocates
+ * them anyway as it writes, on the other core, in the shadow of the image's
+ * hash. A disk someone else fills meanwhile shows while writing, after the
+ * guest continued (the .part file is removed).
  */
 struct prep_job {
         struct ctx *c;
-        uint64_t reserve;
-        int r;
-        hvs_diag diag;
 };
 
 static void populate_views(const struct ctx *c) {
@@ -850,32 +853,27 @@ static void populate_views(const struct ctx *c) {
 
 static void *prep_main(void *arg) {
         struct prep_job *j = arg;
-        if (j->reserve)
-                j->r = acq_out_reserve(j->c->out, j->reserve, &j->diag);
-        if (j->r == 0)
-                populate_views(j->c);
+        populate_views(j->c);
         return NULL;
 }
 
 static int acquire_consistent(struct ctx *c) {
         uint64_t t0 = hvs_now_ns();
         /* Room for the headers (a page per 64 vCPUs is generous) and the data. */
-        struct prep_job job = { .c = c, .reserve = c->o.compress ? 0 : c->data_bytes + (1u << 20) };
+        int r = c->o.compress ? 0 : acq_out_check_room(c->out, c->data_bytes + (1u << 20), c->diag);
+        if (r < 0)
+                return r;
+        struct prep_job job = { .c = c };
         pthread_t th;
         bool threaded = pthread_create(&th, NULL, prep_main, &job) == 0;
-        int r = prepare_stage(c, c->data_bytes);
+        r = prepare_stage(c, c->data_bytes);
         if (threaded)
                 pthread_join(th, NULL);
         else if (r == 0)
                 prep_main(&job);
-        if (r == 0 && job.r < 0) {
-                hvs_diag_copy(c->diag, &job.diag);
-                r = job.r;
-        }
         if (r < 0)
                 return r;
-        hvs_debug("acquire: staged %" PRIu64 " MiB, reserved and faulted in in %.1f ms", c->data_bytes >> 20,
-                  ms_since(t0));
+        hvs_debug("acquire: staged %" PRIu64 " MiB and faulted in in %.1f ms", c->data_bytes >> 20, ms_since(t0));
         if ((r = progress(c, HVS_ACQ_PHASE_PAUSED, 0, c->data_bytes)) < 0)
                 return r;
 
@@ -989,7 +987,7 @@ static int run(struct ctx *c, const char *path) {
         if (r < 0)
                 return r;
         /* Room for the headers (a page per 64 vCPUs is generous) and the data;
-         * consistent mode reserves it in a thread next to its staging. */
+         * consistent mode only checks it (acquire_consistent()). */
         uint64_t prealloc = c->o.compress || c->o.mode != HVS_ACQ_LIVE ? 0 : c->data_bytes + (1u << 20);
         r = acq_out_open(path, c->o.force, prealloc, c->diag, &c->out);
         if (r < 0)

@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <openssl/evp.h>
 #include <zstd.h>
 
@@ -57,6 +59,22 @@ int acq_out_reserve(struct acq_out *o, uint64_t bytes, hvs_diag *diag) {
         }
         o->reserved = bytes;
         return 0;
+}
+
+int acq_out_check_room(struct acq_out *o, uint64_t bytes, hvs_diag *diag) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && bytes > (uint64_t)rl.rlim_cur)
+                return HVS_DIAG(diag, -EFBIG, "cannot write %" PRIu64 " bytes to '%s': %s (the file size limit, "
+                                "ulimit -f, is %" PRIu64 " bytes; not enough room for the image)", bytes, o->path,
+                                strerror(EFBIG), (uint64_t)rl.rlim_cur);
+        struct statvfs sv;
+        if (fstatvfs(o->fd, &sv) < 0 || sv.f_frsize == 0)
+                return 0;               /* cannot tell: a full disk shows while writing */
+        uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+        if (sv.f_bavail > UINT64_MAX / sv.f_frsize || avail >= bytes)
+                return 0;
+        return HVS_DIAG(diag, -ENOSPC, "cannot write %" PRIu64 " bytes to '%s': %s (%" PRIu64 " bytes free; not "
+                        "enough room for the image)", bytes, o->path, strerror(ENOSPC), avail);
 }
 
 int acq_out_open(const char *path, bool force, uint64_t prealloc, hvs_diag *diag, struct acq_out **ret) {
