@@ -99,7 +99,8 @@ def row(name, down, wall, cpu, size, note=""):
 
 def measure(state, a, qmp_path, ram, work):
     ram_path = ram
-    print(f"\n{state}: RAM file {resident_mib(ram):.0f} MiB resident of {os.path.getsize(ram) / 2**20:.0f} MiB")
+    print(f"\n{state}: RAM file {resident_mib(ram):.0f} MiB resident of {os.path.getsize(ram) / 2**20:.0f} MiB, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"  {'':38s} {'downtime ms':>9s} {'min':>7s} {'max':>7s} {'wall ms':>8s} {'CPU ms':>7s} {'GB/s':>6s} "
           f"{'MiB':>8s}")
     res = {}
@@ -140,6 +141,7 @@ def measure(state, a, qmp_path, ram, work):
     c_down, c_wall, c_size, c_write, c_cpu = res["hvscope --consistent"]
     ratio = med(res["dump"][0]) / med(c_down) if c_down else float("nan")
     gbs = med([c_size / w / 1e9 for w in c_wall])
+    best = c_size / min(c_wall) / 1e9
     wgbs = med([c_size / w / 1e9 for w in c_write])
     l_down, l_wall, l_size, _, l_cpu = res["hvscope --live"]
     lgbs = med([l_size / w / 1e9 for w in l_wall])
@@ -149,8 +151,8 @@ def measure(state, a, qmp_path, ram, work):
     rgbs = med([ram / w / 1e9 for w in c_wall])
     lrgbs = med([ram / w / 1e9 for w in l_wall])
     print(f"  throughput incl. SHA-256, whole command (hvscope process wall time, start to exit):")
-    print(f"    image bytes / wall:     --consistent {gbs:.2f} GB/s, --live {lgbs:.2f} GB/s "
-          f"(target >= 1 GB/s: {'PASS' if gbs >= 1 else 'MISS'})")
+    print(f"    image bytes / wall:     --consistent {gbs:.2f} GB/s (best run {best:.2f}), --live {lgbs:.2f} GB/s "
+          f"(target >= 1 GB/s, on the median: {'PASS' if gbs >= 1 else 'MISS'})")
     print(f"    guest RAM bytes / wall: --consistent {rgbs:.2f} GB/s, --live {lrgbs:.2f} GB/s "
           f"(holes are skipped, not copied; {'PASS' if rgbs >= 1 else 'MISS'})")
     print(f"    write+hash phase alone (image bytes / write_ns): --consistent {wgbs:.2f} GB/s")

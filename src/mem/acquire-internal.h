@@ -116,6 +116,14 @@ int acq_out_open(const char *path, bool force, uint64_t prealloc, hvs_diag *diag
 /** acq_out_reserve() - reserve @bytes of the file now (fallocate). Return: 0; -errno. */
 int acq_out_reserve(struct acq_out *o, uint64_t bytes, hvs_diag *diag);
 
+/**
+ * acq_out_check_room() - whether @bytes fit: the file system's free room
+ * (fstatvfs, f_bavail) and the file size limit (RLIMIT_FSIZE). Reserves
+ * nothing: someone else can still fill the disk before the write does.
+ * Return: 0 (or cannot tell); -ENOSPC; -EFBIG.
+ */
+int acq_out_check_room(struct acq_out *o, uint64_t bytes, hvs_diag *diag);
+
 /** acq_out_write() - append @len bytes to the .part file. Return: 0; -errno (diag says which file). */
 int acq_out_write(struct acq_out *o, const void *p, size_t len, hvs_diag *diag);
 
@@ -147,10 +155,13 @@ struct acq_stream;
 /**
  * acq_stream_start() - start the writer threads on @o.
  * @total: bytes of the uncompressed image (zstd's pledged size; 0 unknown)
+ * @hash:  hash the uncompressed bytes (SHA-256) in a thread of the stream;
+ *         false when the caller hashes them itself (acq_stream_finish() then
+ *         leaves @ret_image_sha256, and @ret_sha256 unless compressing, alone)
  * Return: 0; -ENOMEM; -EIO (OpenSSL or zstd failed to start).
  */
 int acq_stream_start(struct acq_out *o, enum hvs_acq_compress c, int level, unsigned workers, uint64_t total,
-                     hvs_diag *diag, struct acq_stream **ret);
+                     bool hash, hvs_diag *diag, struct acq_stream **ret);
 
 /**
  * acq_stream_put() - queue @len bytes at @p (borrowed: must stay valid and

@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <openssl/evp.h>
 
 #include "util/util.h"
 #include "mem/acquire-internal.h"
@@ -45,11 +46,12 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* Work item of a copy thread while the guest is stopped. */
-#define COPY_ITEM (64u << 20)
+/* Work item of a copy thread while the guest is stopped; also the piece the
+ * early hash waits for, so it follows the copy closely. */
+#define COPY_ITEM (8u << 20)
 /* Staging memory faulted in before the stop beyond the runs found: the guest
  * keeps running and writing new pages until it is stopped. */
-#define STAGE_SLACK(bytes) ((bytes) / 8 + (16u << 20))
+#define STAGE_SLACK(bytes) ((bytes) / 32 + (8u << 20))
 #define PAGE 4096u
 
 static double ms_since(uint64_t t0) { return (double)(hvs_now_ns() - t0) / 1e6; }
@@ -172,6 +174,8 @@ static int64_t downtime_ns(const struct pause *p) {
 
 /* ---- the acquisition context ------------------------------------------------- */
 
+struct early;
+
 struct ctx {
         hvs_mem *vm;
         qmp *q;
@@ -193,6 +197,9 @@ struct ctx {
         size_t stage_len;
         struct pause pz;
         unsigned threads;
+        char host[256];
+        char actor[256];
+        struct early *early;
 };
 
 static int progress(struct ctx *c, enum hvs_acq_phase ph, uint64_t done, uint64_t total) {
@@ -263,6 +270,16 @@ static json_object *vm_json(const hvs_acq_result *r) {
         return vm;
 }
 
+/* Host and user, looked up before the guest is stopped (NSS reads files). */
+static void who(struct ctx *c) {
+        if (gethostname(c->host, sizeof c->host - 1) < 0)
+                c->host[0] = '\0';
+        struct passwd pw, *pwp = NULL;
+        char pwbuf[1024];
+        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+                hvs_strlcpy(c->actor, pw.pw_name, sizeof c->actor);
+}
+
 /* The JSON inside the image (no hash: it cannot hold its own) or the sidecar. */
 static char *meta_json(const struct ctx *c, bool sidecar) {
         const hvs_acq_result *r = c->res;
@@ -276,23 +293,25 @@ static char *meta_json(const struct ctx *c, bool sidecar) {
         json_object_object_add(o, "mode", json_object_new_string(hvs_acq_mode_name(r->mode)));
         json_object_object_add(o, "smeared", json_object_new_boolean(r->smeared));
         json_object_object_add(o, "vm_was_paused", json_object_new_boolean(r->vm_was_paused));
-        char host[256] = "";
-        if (gethostname(host, sizeof host - 1) == 0)
-                json_object_object_add(o, "host", jstr(host));
-        struct passwd pw, *pwp = NULL;
-        char pwbuf[1024];
-        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
-                json_object_object_add(o, "actor", jstr(pw.pw_name));
+        json_object_object_add(o, "host", jstr(c->host));
+        json_object_object_add(o, "actor", jstr(c->actor));
         json_object_object_add(o, "uid", json_object_new_int((int)geteuid()));
         json_object_object_add(o, "vm", vm_json(r));
         add_time(o, "started", r->started_ns);
         add_time(o, "paused", r->paused_ns);
-        add_time(o, "resumed", r->resumed_ns);
-        json_object_object_add(o, "downtime_ns", r->downtime_ns >= 0 ? json_object_new_int64(r->downtime_ns) : NULL);
-        json_object_object_add(o, "downtime_source", r->downtime_ns > 0 ? json_object_new_string("qmp STOP/RESUME "
-                                                                                                  "event timestamps")
-                                                                        : NULL);
-        json_object_object_add(o, "pause_wall_ns", r->pause_wall_ns > 0 ? json_object_new_int64(r->pause_wall_ns) : NULL);
+        /* The note is final while the guest is still stopped (the image is
+         * hashed from there on): what is known only after it continues is
+         * in the sidecar (and the case) alone. */
+        if (sidecar) {
+                add_time(o, "resumed", r->resumed_ns);
+                json_object_object_add(o, "downtime_ns", r->downtime_ns >= 0 ? json_object_new_int64(r->downtime_ns)
+                                                                             : NULL);
+                json_object_object_add(o, "downtime_source",
+                                       r->downtime_ns > 0 ? json_object_new_string("qmp STOP/RESUME event timestamps")
+                                                          : NULL);
+                json_object_object_add(o, "pause_wall_ns", r->pause_wall_ns > 0 ? json_object_new_int64(r->pause_wall_ns)
+                                                                                : NULL);
+        }
         json_object *ram = json_object_new_object();
         json_object_object_add(ram, "bytes", json_object_new_int64((int64_t)r->ram_bytes));
         json_object_object_add(ram, "data_bytes", json_object_new_int64((int64_t)r->data_bytes));
@@ -365,25 +384,180 @@ static int pread_full(const struct ctx *c, const struct acq_source *s, uint8_t *
         return 0;
 }
 
+/* ---- consistent: the image's hash starts while the guest is stopped ---------- */
+
+/*
+ * SHA-256 of the image is the slowest part of an acquisition into tmpfs (one
+ * core; about 1.8 GB/s with SHA-NI), and it can start only once every byte
+ * before the data is final. These are all known while the guest is still
+ * stopped: the loads (found again after the stop), the registers (read over
+ * QMP while the copy threads run) and the HVSCOPE note, which holds only what
+ * is known at the stop (the resume time and the downtime are in FILE.json and
+ * the case). So once the registers are in, a thread hashes the header and then
+ * the staging copy, piece by piece (COPY_ITEM) as the copy threads finish them,
+ * and it runs on after the guest continues while the writer writes the same
+ * bytes.
+ */
+struct early {
+        struct ctx *c;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        bool *done;                     /* per copy item */
+        size_t nitems;
+        bool cancel;
+        bool started;
+        int err;
+        uint8_t *hdr;
+        size_t hlen;
+        EVP_MD_CTX *md;
+        char sha[65];
+        pthread_t th;
+};
+
+static bool item_at(const struct ctx *c, size_t idx, const struct acq_load **ret_l, uint64_t *ret_off,
+                    uint64_t *ret_len);
+
+static void *early_main(void *arg) {
+        struct early *e = arg;
+        int r = EVP_DigestUpdate(e->md, e->hdr, e->hlen) == 1 ? 0 : -EIO;
+        for (size_t k = 0; k < e->nitems && r == 0; k++) {
+                pthread_mutex_lock(&e->mu);
+                while (!e->done[k] && !e->cancel)
+                        pthread_cond_wait(&e->cv, &e->mu);
+                bool stop = e->cancel;
+                pthread_mutex_unlock(&e->mu);
+                if (stop) {
+                        r = -ECANCELED;
+                        break;
+                }
+                const struct acq_load *l;
+                uint64_t off, len;
+                if (!item_at(e->c, k, &l, &off, &len))
+                        r = -EINVAL;
+                else if (EVP_DigestUpdate(e->md, e->c->stage + l->out_off + off, (size_t)len) != 1)
+                        r = -EIO;
+        }
+        if (r == 0) {
+                unsigned char h[EVP_MAX_MD_SIZE];
+                unsigned int n = 0;
+                if (EVP_DigestFinal_ex(e->md, h, &n) != 1 || n != 32)
+                        r = -EIO;
+                for (unsigned i = 0; r == 0 && i < n; i++)
+                        snprintf(e->sha + 2 * i, 3, "%02x", h[i]);
+        }
+        e->err = r;
+        return NULL;
+}
+
+static void early_free(struct ctx *c) {
+        struct early *e = c->early;
+        if (!e)
+                return;
+        if (e->started) {
+                pthread_mutex_lock(&e->mu);
+                e->cancel = true;
+                pthread_cond_broadcast(&e->cv);
+                pthread_mutex_unlock(&e->mu);
+                pthread_join(e->th, NULL);
+        }
+        EVP_MD_CTX_free(e->md);
+        pthread_cond_destroy(&e->cv);
+        pthread_mutex_destroy(&e->mu);
+        free(e->hdr);
+        free(e->done);
+        free(e);
+        c->early = NULL;
+}
+
+/* Before the copy: room for @nitems pieces. Without it (no memory) the
+ * stream hashes after the guest continues, as in live mode. */
+static void early_init(struct ctx *c, size_t nitems) {
+        struct early *e = hvs_calloc(1, sizeof *e);
+        if (!e)
+                return;
+        e->c = c;
+        e->nitems = nitems;
+        e->done = hvs_calloc(MAX(nitems, (size_t)1), sizeof *e->done);
+        e->md = EVP_MD_CTX_new();
+        pthread_mutex_init(&e->mu, NULL);
+        pthread_cond_init(&e->cv, NULL);
+        c->early = e;
+        if (!e->done || !e->md || EVP_DigestInit_ex(e->md, EVP_sha256(), NULL) != 1)
+                early_free(c);
+}
+
+static void early_item_done(struct early *e, size_t idx) {
+        if (!e)
+                return;
+        pthread_mutex_lock(&e->mu);
+        e->done[idx] = true;
+        pthread_cond_broadcast(&e->cv);
+        pthread_mutex_unlock(&e->mu);
+}
+
+/* Still stopped, registers read: build the header and start hashing. */
+static void early_start(struct ctx *c) {
+        struct early *e = c->early;
+        if (!e)
+                return;
+        _cleanup_free_ char *note = meta_json(c, false);
+        if (!note || acq_elf_header(c->loads, c->nloads, c->vcpus, c->nvcpus, note, &e->hdr, &e->hlen) < 0 ||
+            pthread_create(&e->th, NULL, early_main, e) != 0) {
+                early_free(c);
+                return;
+        }
+        e->started = true;
+}
+
+/* The header the early hash hashed (the image must start with exactly it). */
+static bool early_header(const struct early *e, const uint8_t **ret, size_t *ret_len) {
+        if (!e || !e->started)
+                return false;
+        *ret = e->hdr;
+        *ret_len = e->hlen;
+        return true;
+}
+
+/* Wait for the early hash (or stop it with @abort). Return: 0; -errno. */
+static int early_finish(struct early *e, bool abort, char *ret_sha256) {
+        if (abort) {
+                pthread_mutex_lock(&e->mu);
+                e->cancel = true;
+                pthread_cond_broadcast(&e->cv);
+                pthread_mutex_unlock(&e->mu);
+        }
+        pthread_join(e->th, NULL);
+        e->started = false;
+        if (e->err == 0)
+                memcpy(ret_sha256, e->sha, sizeof e->sha);
+        return e->err;
+}
+
 /* Write header and loads from the staging copy (consistent) or the RAM files (live). */
 static int write_image(struct ctx *c) {
         uint64_t t0 = hvs_now_ns();
-        _cleanup_free_ char *note = meta_json(c, false);
-        if (!note)
-                return HVS_DIAG(c->diag, -ENOMEM, "out of memory");
-        _cleanup_free_ uint8_t *hdr = NULL;
+        _cleanup_free_ uint8_t *own = NULL;
+        const uint8_t *hdr = NULL;
         size_t hlen = 0;
-        int r = acq_elf_header(c->loads, c->nloads, c->vcpus, c->nvcpus, note, &hdr, &hlen);
-        if (r < 0)
-                return HVS_DIAG(c->diag, r, "cannot build the ELF header: %s", hvs_strerror(r));
+        int r = 0;
+        bool early = early_header(c->early, &hdr, &hlen);
+        if (!early) {
+                _cleanup_free_ char *note = meta_json(c, false);
+                if (!note)
+                        return HVS_DIAG(c->diag, -ENOMEM, "out of memory");
+                r = acq_elf_header(c->loads, c->nloads, c->vcpus, c->nvcpus, note, &own, &hlen);
+                if (r < 0)
+                        return HVS_DIAG(c->diag, r, "cannot build the ELF header: %s", hvs_strerror(r));
+                hdr = own;
+        }
         uint64_t total = hlen + c->data_bytes;
         c->res->image_size = total;
-        if (c->o.compress == HVS_ACQ_COMPRESS_NONE && (r = acq_out_reserve(c->out, total, c->diag)) < 0)
+        if (c->o.compress == HVS_ACQ_COMPRESS_NONE && !c->stage && (r = acq_out_reserve(c->out, total, c->diag)) < 0)
                 return r;
         if ((r = progress(c, HVS_ACQ_PHASE_WRITE, 0, total)) < 0)
                 return r;
         struct acq_stream *s = NULL;
-        r = acq_stream_start(c->out, c->o.compress, c->o.zstd_level, c->threads, total, c->diag, &s);
+        r = acq_stream_start(c->out, c->o.compress, c->o.zstd_level, c->threads, total, !early, c->diag, &s);
         if (r < 0)
                 return r;
         /* @r: an error of ours (reading guest RAM, cancelled), with its diag set;
@@ -415,6 +589,14 @@ static int write_image(struct ctx *c) {
         }
         int w = acq_stream_finish(s, r < 0 || sr < 0, r < 0 ? NULL : c->diag, c->res->sha256, c->res->image_sha256,
                                   &c->res->size);
+        if (early) {
+                /* The image's hash, started while the guest was stopped. */
+                int e = early_finish(c->early, r < 0 || w < 0, c->res->image_sha256);
+                if (r == 0 && w == 0 && e < 0)
+                        w = HVS_DIAG(c->diag, e, "sha-256 of the image failed");
+                if (c->o.compress == HVS_ACQ_COMPRESS_NONE)
+                        memcpy(c->res->sha256, c->res->image_sha256, sizeof c->res->sha256);
+        }
         c->res->write_ns = (int64_t)(hvs_now_ns() - t0);
         hvs_debug("acquire: %" PRIu64 " bytes written in %.1f ms", total, ms_since(t0));
         if (r < 0)
@@ -519,6 +701,7 @@ static void *copy_main(void *arg) {
                         atomic_compare_exchange_strong(&cp->err, &zero, r);
                         break;
                 }
+                early_item_done(cp->c->early, idx);
                 atomic_fetch_add(&cp->done, len);
         }
         pthread_mutex_lock(&cp->mu);
@@ -534,6 +717,7 @@ static int copy_stopped(struct ctx *c) {
         struct copier cp = { .c = c };
         for (size_t i = 0; i < c->nloads; i++)
                 cp.nitems += (size_t)((c->loads[i].size + COPY_ITEM - 1) / COPY_ITEM);
+        early_init(c, cp.nitems);
         pthread_mutex_init(&cp.mu, NULL);
         pthread_cond_init(&cp.cv, NULL);
         pthread_t th[HVS_ACQ_MAX_THREADS];
@@ -563,6 +747,12 @@ static int copy_stopped(struct ctx *c) {
         hvs_debug("acquire: registers read in %.1f ms", ms_since(t0));
         if (r < 0)
                 atomic_store(&cp.cancel, true);
+        if (r == 0) {
+                c->vcpus = c->regs->vcpus;
+                c->nvcpus = c->regs->n;
+                account(c);
+                early_start(c);
+        }
         pthread_mutex_lock(&cp.mu);
         while (cp.running > 0) {
                 struct timespec ts;
@@ -629,6 +819,26 @@ static int prepare_stage(struct ctx *c, uint64_t est) {
                 for (size_t i = 0; i < pop; i += PAGE)  /* kernels before 5.14 */
                         ((volatile uint8_t *)p)[i] = 0;
         }
+        return 0;
+}
+
+/*
+ * The other half of the preparation, in a thread of its own next to
+ * prepare_stage() (both are mostly kernel work and independent): fault in
+ * our read-only view of the resident guest pages.
+ *
+ * The output's room is checked (acq_out_check_room()), not reserved: a
+ * reservation (fallocate) makes tmpfs allocate every page before the stop,
+ * about 30 ms per 120 MiB on the critical path, while the writer allocates
+ * them anyway as it writes, on the other core, in the shadow of the image's
+ * hash. A disk someone else fills meanwhile shows while writing, after the
+ * guest continued (the .part file is removed).
+ */
+struct prep_job {
+        struct ctx *c;
+};
+
+static void populate_views(const struct ctx *c) {
         /* Only loads without holes are copied through the view (copy_part()). */
         for (size_t i = 0; i < c->nloads; i++) {
                 const struct acq_load *l = &c->loads[i];
@@ -639,15 +849,31 @@ static int prepare_stage(struct ctx *c, uint64_t est) {
                 uintptr_t lo = a & ~(uintptr_t)(PAGE - 1), hi = (a + l->size + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
                 (void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ); /* a hint: faults happen anyway */
         }
-        return 0;
+}
+
+static void *prep_main(void *arg) {
+        struct prep_job *j = arg;
+        populate_views(j->c);
+        return NULL;
 }
 
 static int acquire_consistent(struct ctx *c) {
         uint64_t t0 = hvs_now_ns();
-        int r = prepare_stage(c, c->data_bytes);
+        /* Room for the headers (a page per 64 vCPUs is generous) and the data. */
+        int r = c->o.compress ? 0 : acq_out_check_room(c->out, c->data_bytes + (1u << 20), c->diag);
         if (r < 0)
                 return r;
-        hvs_debug("acquire: staged %" PRIu64 " MiB in %.1f ms", c->data_bytes >> 20, ms_since(t0));
+        struct prep_job job = { .c = c };
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, prep_main, &job) == 0;
+        r = prepare_stage(c, c->data_bytes);
+        if (threaded)
+                pthread_join(th, NULL);
+        else if (r == 0)
+                prep_main(&job);
+        if (r < 0)
+                return r;
+        hvs_debug("acquire: staged %" PRIu64 " MiB and faulted in in %.1f ms", c->data_bytes >> 20, ms_since(t0));
         if ((r = progress(c, HVS_ACQ_PHASE_PAUSED, 0, c->data_bytes)) < 0)
                 return r;
 
@@ -657,6 +883,7 @@ static int acquire_consistent(struct ctx *c) {
                 return r;
         hvs_debug("acquire: stop answered in %.1f ms", ms_since(t0));
         c->res->vm_was_paused = c->pz.was_paused;
+        c->res->paused_ns = !c->pz.was_paused && c->pz.stop_us > 0 ? c->pz.stop_us * 1000 : 0;
         /* ---- stopped (or was already): the guest changes no byte until do_resume() ---- */
         struct acq_load *loads = NULL;
         size_t nloads = 0;
@@ -687,7 +914,6 @@ static int acquire_consistent(struct ctx *c) {
         c->res->downtime_ns = downtime_ns(&c->pz);
         if (!c->pz.was_paused) {
                 c->res->pause_wall_ns = (int64_t)(c->pz.t_resume - c->pz.t_stop);
-                c->res->paused_ns = c->pz.stop_us > 0 ? c->pz.stop_us * 1000 : 0;
                 c->res->resumed_ns = c->pz.resume_us > 0 ? c->pz.resume_us * 1000 : 0;
         }
         if (r < 0)
@@ -735,6 +961,7 @@ static int acquire_live(struct ctx *c) {
 /* ---- entry points -------------------------------------------------------------- */
 
 static void ctx_done(struct ctx *c) {
+        early_free(c);          /* first: it reads the staging copy and the loads */
         if (c->out)
                 acq_out_abort(c->out, c->diag);
         if (c->stage)
@@ -750,6 +977,7 @@ static int run(struct ctx *c, const char *path) {
         c->res->mode = c->o.mode;
         c->res->compress = c->o.compress;
         c->threads = pick_threads(c->o.threads);
+        who(c);
         for (size_t i = 0; i < c->nsrc; i++)
                 c->res->ram_bytes += c->src[i].size;
         int r = progress(c, HVS_ACQ_PHASE_PREPARE, 0, 0);
@@ -758,8 +986,9 @@ static int run(struct ctx *c, const char *path) {
         r = acq_plan(c->src, c->nsrc, 0, 0, c->diag, &c->loads, &c->nloads, &c->data_bytes);
         if (r < 0)
                 return r;
-        /* Room for the headers (a page per 64 vCPUs is generous) and the data. */
-        uint64_t prealloc = c->o.compress ? 0 : c->data_bytes + (1u << 20);
+        /* Room for the headers (a page per 64 vCPUs is generous) and the data;
+         * consistent mode only checks it (acquire_consistent()). */
+        uint64_t prealloc = c->o.compress || c->o.mode != HVS_ACQ_LIVE ? 0 : c->data_bytes + (1u << 20);
         r = acq_out_open(path, c->o.force, prealloc, c->diag, &c->out);
         if (r < 0)
                 return r;

@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <openssl/evp.h>
 #include <zstd.h>
 
@@ -57,6 +59,22 @@ int acq_out_reserve(struct acq_out *o, uint64_t bytes, hvs_diag *diag) {
         }
         o->reserved = bytes;
         return 0;
+}
+
+int acq_out_check_room(struct acq_out *o, uint64_t bytes, hvs_diag *diag) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && bytes > (uint64_t)rl.rlim_cur)
+                return HVS_DIAG(diag, -EFBIG, "cannot write %" PRIu64 " bytes to '%s': %s (the file size limit, "
+                                "ulimit -f, is %" PRIu64 " bytes; not enough room for the image)", bytes, o->path,
+                                strerror(EFBIG), (uint64_t)rl.rlim_cur);
+        struct statvfs sv;
+        if (fstatvfs(o->fd, &sv) < 0 || sv.f_frsize == 0)
+                return 0;               /* cannot tell: a full disk shows while writing */
+        uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+        if (sv.f_bavail > UINT64_MAX / sv.f_frsize || avail >= bytes)
+                return 0;
+        return HVS_DIAG(diag, -ENOSPC, "cannot write %" PRIu64 " bytes to '%s': %s (%" PRIu64 " bytes free; not "
+                        "enough room for the image)", bytes, o->path, strerror(ENOSPC), avail);
 }
 
 int acq_out_open(const char *path, bool force, uint64_t prealloc, hvs_diag *diag, struct acq_out **ret) {
@@ -266,6 +284,7 @@ struct acq_stream {
         uint64_t file_bytes;
         pthread_t th_hash, th_write;
         bool hash_started, write_started;
+        bool nohash;                    /* the caller hashes the image's bytes itself */
 };
 
 static void fail(struct acq_stream *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -380,15 +399,16 @@ static void stream_free(struct acq_stream *s) {
 }
 
 int acq_stream_start(struct acq_out *o, enum hvs_acq_compress c, int level, unsigned workers, uint64_t total,
-                     hvs_diag *diag, struct acq_stream **ret) {
+                     bool hash, hvs_diag *diag, struct acq_stream **ret) {
         struct acq_stream *s = hvs_calloc(1, sizeof *s);
         if (!s)
                 return HVS_DIAG(diag, -ENOMEM, "out of memory");
         s->o = o;
+        s->nohash = !hash;
         pthread_mutex_init(&s->mu, NULL);
         pthread_cond_init(&s->cv, NULL);
-        s->raw = EVP_MD_CTX_new();
-        if (!s->raw || EVP_DigestInit_ex(s->raw, EVP_sha256(), NULL) != 1) {
+        s->raw = hash ? EVP_MD_CTX_new() : NULL;
+        if (hash && (!s->raw || EVP_DigestInit_ex(s->raw, EVP_sha256(), NULL) != 1)) {
                 stream_free(s);
                 return HVS_DIAG(diag, -EIO, "cannot start sha-256 (openssl)");
         }
@@ -415,11 +435,11 @@ int acq_stream_start(struct acq_out *o, enum hvs_acq_compress c, int level, unsi
                 if (workers > 1)
                         (void)ZSTD_CCtx_setParameter(s->z, ZSTD_c_nbWorkers, (int)MIN(workers, HVS_ACQ_MAX_THREADS));
         }
-        if (pthread_create(&s->th_hash, NULL, hash_main, s) != 0) {
+        if (hash && pthread_create(&s->th_hash, NULL, hash_main, s) != 0) {
                 stream_free(s);
                 return HVS_DIAG(diag, -EAGAIN, "cannot start a thread");
         }
-        s->hash_started = true;
+        s->hash_started = hash;
         if (pthread_create(&s->th_write, NULL, write_main, s) != 0) {
                 char sha[65], isha[65];
                 uint64_t n;
@@ -431,10 +451,15 @@ int acq_stream_start(struct acq_out *o, enum hvs_acq_compress c, int level, unsi
         return 0;
 }
 
+/* Pieces every thread is past (the caller holds the lock). */
+static uint64_t consumed(const struct acq_stream *s) {
+        return s->nohash ? s->written : MIN(s->hashed, s->written);
+}
+
 /* Wait for a free slot; returns its index, or the stream's error. */
 static int wait_slot(struct acq_stream *s, size_t *ret) {
         pthread_mutex_lock(&s->mu);
-        while (!s->err && s->produced - MIN(s->hashed, s->written) >= RING)
+        while (!s->err && s->produced - consumed(s) >= RING)
                 pthread_cond_wait(&s->cv, &s->mu);
         int r = s->err;
         *ret = (size_t)(s->produced % RING);
@@ -490,7 +515,7 @@ int acq_stream_commit(struct acq_stream *s, size_t len) {
 
 uint64_t acq_stream_done(struct acq_stream *s) {
         pthread_mutex_lock(&s->mu);
-        uint64_t d = MIN(s->bytes_hashed, s->bytes_written);
+        uint64_t d = s->nohash ? s->bytes_written : MIN(s->bytes_hashed, s->bytes_written);
         pthread_mutex_unlock(&s->mu);
         return d;
 }
@@ -533,11 +558,11 @@ int acq_stream_finish(struct acq_stream *s, bool abort, hvs_diag *diag, char *re
                 hvs_diag_copy(diag, &s->diag);
         else if (abort)
                 r = HVS_DIAG(diag, -ECANCELED, "writing the image was cancelled");
-        if (r == 0 && digest_hex(s->raw, ret_image_sha256) < 0)
+        if (r == 0 && !s->nohash && digest_hex(s->raw, ret_image_sha256) < 0)
                 r = HVS_DIAG(diag, -EIO, "sha-256 of the image failed");
-        if (r == 0 && !s->z)
+        if (r == 0 && !s->z && !s->nohash)
                 memcpy(ret_sha256, ret_image_sha256, 65);
-        else if (r == 0 && digest_hex(s->file, ret_sha256) < 0)
+        else if (r == 0 && s->z && digest_hex(s->file, ret_sha256) < 0)
                 r = HVS_DIAG(diag, -EIO, "sha-256 of the compressed image failed");
         if (r == 0)
                 *ret_size = s->file_bytes;

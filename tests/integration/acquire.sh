@@ -179,6 +179,38 @@ echo "     guest stopped $((dt / 1000)) us for $(sidecar "$OUT/c.elf.json" ram.d
 check "consistent: the VM runs again" running
 check "consistent: holes left out (image far smaller than 5 GiB)" [ "$(stat -c %s "$OUT/c.elf")" -lt $((1 << 30)) ]
 check "consistent: readelf sees the vCPU notes" bash -c "readelf -n '$OUT/c.elf' | grep -c NT_PRSTATUS | grep -qx 2"
+# The note is final while the guest is stopped (the hash starts there): the
+# stop's time is in it, the resume's only in the sidecar.
+check "consistent: the note has the stop time, not the resume time" \
+	bash -c "grep -aq '\"paused_ns\":' '$OUT/c.elf' && ! grep -aq '\"resumed' '$OUT/c.elf'"
+check "consistent: the sidecar has the resume time" [ "$(sidecar "$OUT/c.elf.json" resumed_ns)" -gt 0 ]
+
+# The final name only ever holds the complete image: watch the directory while
+# hvscope writes (as fast as python can stat), then compare every sighting.
+final_only_complete() {
+	python3 - "$HVSCOPE" "$DIR/qmp.sock" "$OUT/w.elf" <<'EOF2'
+import hashlib, json, os, subprocess, sys
+hv, qmp, out = sys.argv[1:4]
+p = subprocess.Popen([hv, "acquire", "memory", "--vm", qmp, "-o", out, "--no-case"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+seen, part_seen, polls = [], False, 0
+while p.poll() is None:
+    polls += 1
+    try:
+        seen.append((os.stat(out).st_size, os.path.exists(out + ".json")))
+    except FileNotFoundError:
+        part_seen = part_seen or os.path.exists(out + ".part")
+if p.wait() != 0:
+    sys.exit("hvscope failed")
+size = os.stat(out).st_size
+sha = hashlib.sha256(open(out, "rb").read()).hexdigest()
+side = json.load(open(out + ".json"))
+bad = [s for s in seen if s != (size, True)]
+print("     %d polls, .part seen %s, final name seen %d times before exit" % (polls, part_seen, len(seen)))
+sys.exit(0 if part_seen and not bad and side["image"]["sha256"] == sha and side["image"]["size"] == size else 1)
+EOF2
+}
+check "consistent: FILE.part while writing, FILE only complete, sidecar hash = sha256 of FILE" final_only_complete
 
 # ---- live ----
 acq memory --vm "$DIR/qmp.sock" -o "$OUT/l.elf" --live --no-case

@@ -879,6 +879,24 @@ static hvs_mem *fake_open(struct fake *f) {
         return m;
 }
 
+/* Progress of a consistent acquisition: until it is complete, neither the
+ * image nor its sidecar is under its final name. */
+struct watch {
+        unsigned calls, phases;
+        bool seen_final;
+};
+
+static int watch_names(void *ud, enum hvs_acq_phase ph, uint64_t done, uint64_t total) {
+        struct watch *w = ud;
+        (void)done;
+        (void)total;
+        w->calls++;
+        w->phases |= 1u << ph;
+        if (exists("vm.elf") || exists("vm.elf.json"))
+                w->seen_final = true;
+        return 0;
+}
+
 static void test_consistent_acquisition(void **state) {
         struct fake *f = *state;
         hvs_mem *m = fake_open(f);
@@ -886,9 +904,15 @@ static void test_consistent_acquisition(void **state) {
         path_in(out, sizeof out, "vm.elf");
         hvs_acq_result res;
         hvs_diag d = { 0 };
-        int r = hvs_acq_memory(m, out, NULL, &d, &res);
+        struct watch w = { 0 };
+        int r = hvs_acq_memory(m, out, &HVS_OPTS(hvs_acq_opts, .progress = watch_names, .progress_data = &w), &d,
+                               &res);
         if (r < 0)
                 fail_msg("acquire: %s", d.msg);
+        assert_false(w.seen_final);
+        assert_int_equal(w.phases, (1u << HVS_ACQ_PHASE_PREPARE) | (1u << HVS_ACQ_PHASE_PAUSED) |
+                                           (1u << HVS_ACQ_PHASE_WRITE) | (1u << HVS_ACQ_PHASE_SYNC));
+        assert_true(exists("vm.elf") && exists("vm.elf.json") && !exists("vm.elf.part"));
         assert_int_equal(f->stops, 1);
         assert_int_equal(f->conts, 1);
         assert_true(f->running);
@@ -916,10 +940,34 @@ static void test_consistent_acquisition(void **state) {
         assert_int_equal(regs[1].cr3, 0x1ff6a000);
         assert_int_equal(regs[1].gs_base, 0xff25132adf100000ull);
         hvs_mem_close(img);
+        /* The note is final while the guest is stopped: the stop's time is in
+         * it, the resume's and the downtime only in the sidecar. */
         char *note = hvscope_note(out);
         assert_non_null(strstr(note, "\"mode\":\"consistent\""));
-        assert_non_null(strstr(note, "\"downtime_ns\":12345000"));
+        assert_non_null(strstr(note, "\"paused_ns\":"));
+        assert_null(strstr(note, "\"resumed"));
+        assert_null(strstr(note, "\"downtime_ns\""));
         free(note);
+        /* The sidecar's hash is the file's, computed here independently (the
+         * image's hash was started while the guest was stopped). */
+        char side[512];
+        path_in(side, sizeof side, "vm.elf.json");
+        uint8_t *sj = NULL;
+        size_t sl = 0;
+        assert_int_equal(hvs_read_file(side, 1u << 20, &sj, &sl), 0);
+        json_object *o = json_tokener_parse((char *)sj), *im, *v;
+        assert_non_null(o);
+        assert_true(json_object_object_get_ex(o, "image", &im));
+        assert_true(json_object_object_get_ex(im, "sha256", &v));
+        assert_string_equal(json_object_get_string(v), sha);
+        assert_true(json_object_object_get_ex(im, "uncompressed_sha256", &v));
+        assert_string_equal(json_object_get_string(v), sha);
+        assert_true(json_object_object_get_ex(o, "downtime_ns", &v));
+        assert_int_equal(json_object_get_int64(v), 12345000);
+        assert_true(json_object_object_get_ex(o, "resumed_ns", &v));
+        assert_true(json_object_get_int64(v) > 0);
+        json_object_put(o);
+        free(sj);
         /* Registers on their own, with CR8 from the APIC's TPR and the vCPU threads. */
         hvs_acq_regs *rg = NULL;
         assert_int_equal(hvs_acq_registers(m, true, &d, &rg), 0);
