@@ -147,4 +147,29 @@
 /* Registers without a field of their own kept per vCPU (FPU, SSE, AVX-512). */
 #define HVS_ACQ_MAX_REG_EXTRA 256u
 
+/* hvscope watch (include/hvscope/watch.h). Events per second forwarded in
+ * total; more are counted and summarized ("rate-summary"). */
+#define HVS_WATCH_DEFAULT_RATE 2000u
+/* Events per second forwarded per (source, action). */
+#define HVS_WATCH_DEFAULT_ACTION_RATE 200u
+/* Milliseconds between rate-summary / events-lost reports. */
+#define HVS_WATCH_SUMMARY_MS 1000u
+/* Events held between a source's step and the consumer; beyond: lost, counted. */
+#define HVS_WATCH_MAX_QUEUE 4096u
+/* Sources of one watch loop. */
+#define HVS_WATCH_MAX_SOURCES 16u
+/* (source, action) pairs rate-limited separately; the rest share one bucket. */
+#define HVS_WATCH_MAX_ACTIONS 64u
+/* Bytes kept of one string field of an event (comm, summary, ...). */
+#define HVS_WATCH_MAX_FIELD 1024u
+/* Bytes kept of an event's data_json (a longer one is replaced, not cut). */
+#define HVS_WATCH_MAX_DATA 16384u
+/* Flight recorder: default and highest read rate (Hz). */
+#define HVS_WATCH_FLIGHT_DEFAULT_HZ 2.0
+#define HVS_WATCH_FLIGHT_MAX_HZ 100.0
+/* Flight recorder: complete reads an object must be missing from before it is gone. */
+#define HVS_WATCH_FLIGHT_GONE_AFTER 2u
+/* Flight recorder: bytes of a process command line put in an event. */
+#define HVS_WATCH_MAX_ARGS 1024u
+
 #endif

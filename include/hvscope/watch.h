@@ -24,6 +24,7 @@
 #define HVSCOPE_WATCH_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <hvscope/common.h>
@@ -107,7 +108,71 @@ struct hvs_watch_source {
 };
 
 /* ---- flight recorder (src/watch/flight.c) --------------------------------- */
-/* (the flight-recorder helper declares its constructor here) */
+
+/* Views of hvs_watch_flight_opts.views. */
+#define HVS_WATCH_FLIGHT_PROCS   (1u << 0)  /* process-started / process-exited */
+#define HVS_WATCH_FLIGHT_CREDS   (1u << 1)  /* credential-change (needs PROCS' walk) */
+#define HVS_WATCH_FLIGHT_MODULES (1u << 2)  /* module-loaded / module-unloaded */
+#define HVS_WATCH_FLIGHT_SOCKETS (1u << 3)  /* socket-opened / socket-closed (TCP, UDP) */
+#define HVS_WATCH_FLIGHT_ALL     0xfu
+
+/**
+ * struct hvs_watch_flight_opts - how the flight recorder reads.
+ * @sz:         sizeof(struct hvs_watch_flight_opts), set by HVS_OPTS()
+ * @rate_hz:    reads per second; 0 = HVS_WATCH_FLIGHT_DEFAULT_HZ; at most
+ *              HVS_WATCH_FLIGHT_MAX_HZ (else -EINVAL)
+ * @views:      HVS_WATCH_FLIGHT_* bits; 0 = HVS_WATCH_FLIGHT_ALL
+ * @gone_after: consecutive reads an object must be missing from before it
+ *              is reported gone; 0 = HVS_WATCH_FLIGHT_GONE_AFTER (2)
+ * @baseline:   also emit every object present at the first read (actions
+ *              "process-present", "module-present", "socket-present");
+ *              by default the first read only sets the baseline silently
+ */
+typedef struct hvs_watch_flight_opts {
+        size_t sz;
+        double rate_hz;
+        unsigned views;
+        uint32_t gone_after;
+        bool baseline;
+} hvs_watch_flight_opts;
+
+/**
+ * hvs_watch_flight_new() - the flight-recorder source over a live session.
+ * @s:    the session (borrowed; must outlive the source). The VM is never
+ *        paused: every read is of a running guest (see docs/watch.md for
+ *        what that means for torn reads).
+ * @opts: NULL = defaults
+ * @ret:  the source (owned; give it to hvs_watch_loop_add_source() or free
+ *        it with its ops->free)
+ * @diag: nullable; detail on failure
+ *
+ * The source reads the selected views every 1/@rate_hz s and emits the
+ * differences between two successive reads (category "process", "iam",
+ * "driver", "network"). An object is the same object when its identity is
+ * the same: a process is (pid, start time), a module (name, base address),
+ * a socket (protocol, kernel address, local port). A process whose real or
+ * effective UID/GID changed while its comm and start time stayed is a
+ * "credential-change" (no exec in between). Objects that fail to read or a
+ * walk that stops early (partial/truncated) never make "gone" events for
+ * what the walk did not reach: an object is reported gone only after it is
+ * missing from @gone_after consecutive complete reads. A view the kernel
+ * does not support (a field absent) is switched off with one "watcher"
+ * event saying so. step() cost is one walk per view (docs/watch.md gives
+ * measured figures).
+ *
+ * Return: 0; -EINVAL bad @opts; -ENOMEM.
+ * Thread-safety: the source uses @s; nothing else may use @s concurrently.
+ */
+HVS_API int hvs_watch_flight_new(hvs_session *s, const hvs_watch_flight_opts *opts, hvs_watch_source **ret,
+                                 hvs_diag *diag);
+
+/**
+ * hvs_watch_flight_new_linux() - the same over a bare kernel view (tests,
+ * memory images, callers without a session). @k is borrowed and must
+ * outlive the source. Return: as hvs_watch_flight_new().
+ */
+HVS_API int hvs_watch_flight_new_linux(hvs_linux *k, const hvs_watch_flight_opts *opts, hvs_watch_source **ret,
+                                       hvs_diag *diag);
 
 /* ---- breakpoints through the gdbstub (src/watch/bp.c) ---------------------- */
 /* (the breakpoint helper declares its constructor here) */
@@ -116,7 +181,110 @@ struct hvs_watch_source {
 /* (the kvm-trace helper declares its constructors here) */
 
 /* ---- the loop (src/watch/loop.c) ------------------------------------------- */
-/* (the flight-recorder helper, who owns the loop, declares it here) */
+
+typedef struct hvs_watch_loop hvs_watch_loop;
+
+/**
+ * struct hvs_watch_loop_opts - the loop's limits; 0 = the default of limits.h.
+ * @sz:              sizeof(struct hvs_watch_loop_opts), set by HVS_OPTS()
+ * @max_rate:        events per second forwarded in total (token bucket,
+ *                   HVS_WATCH_DEFAULT_RATE); the loop's own events-lost and
+ *                   rate-summary events are not counted against it
+ * @max_action_rate: events per second forwarded per (source, action)
+ *                   (HVS_WATCH_DEFAULT_ACTION_RATE)
+ * @burst:           bucket depth, in seconds of rate (1)
+ * @summary_ms:      how often suppressed and lost counts become
+ *                   "rate-summary" / "events-lost" events
+ *                   (HVS_WATCH_SUMMARY_MS)
+ * @max_queue:       events held between a source's step() and the consumer
+ *                   (HVS_WATCH_MAX_QUEUE); beyond it events are lost and
+ *                   counted
+ * @poll_ms:         longest sleep without looking at the stop flag (100)
+ */
+typedef struct hvs_watch_loop_opts {
+        size_t sz;
+        uint32_t max_rate;
+        uint32_t max_action_rate;
+        uint32_t burst;
+        uint32_t summary_ms;
+        uint32_t max_queue;
+        uint32_t poll_ms;
+} hvs_watch_loop_opts;
+
+/**
+ * struct hvs_watch_loop_stats - totals of one loop (all sources).
+ * @forwarded:  events given to the consumer (including the loop's own)
+ * @suppressed: events the rate limiter held back (each one is counted in a
+ *              rate-summary event)
+ * @lost:       events lost: queue full, or reported lost by a source
+ * @queue_high: most events queued at once
+ * @steps:      step() calls
+ * @sources:    sources still running
+ */
+typedef struct hvs_watch_loop_stats {
+        uint64_t forwarded, suppressed, lost, queue_high, steps;
+        uint32_t sources;
+} hvs_watch_loop_stats;
+
+/**
+ * hvs_watch_loop_new() - an event loop with nothing to watch yet.
+ * @opts: NULL = defaults
+ * @emit: the consumer: each forwarded event, in order, from the thread that
+ *        runs hvs_watch_loop_run(); a non-zero return stops the loop and
+ *        hvs_watch_loop_run() returns it
+ * @ctx:  passed to @emit
+ * @ret:  the loop (owned; hvs_watch_loop_free())
+ *
+ * The loop copies what sources emit into a bounded queue (strings longer
+ * than HVS_WATCH_MAX_FIELD bytes are cut, data_json longer than
+ * HVS_WATCH_MAX_DATA is replaced by {"hvscope.truncated":true}), applies the
+ * global and per-action rate limits, and hands the queue to @emit after
+ * every step. Events held back are counted per (source, action) and
+ * reported every @summary_ms as one "rate-summary" event each (source
+ * "watcher", category "host", data {"hvscope.suppressed":N,
+ * "hvscope.for_source":..., "hvscope.for_action":...}); losses as
+ * "events-lost" (data {"hvscope.lost":N, "hvscope.for_source":...}). The
+ * loop also emits "watch-started", "watch-stopped" (with the totals) and
+ * "source-failed" when a source's step() fails.
+ * Return: 0; -EINVAL bad @opts or NULL @emit; -ENOMEM.
+ */
+HVS_API int hvs_watch_loop_new(const hvs_watch_loop_opts *opts, hvs_watch_emit_fn emit, void *ctx,
+                               hvs_watch_loop **ret);
+
+/**
+ * hvs_watch_loop_add_source() - watch @src too. The loop takes @src in
+ * every case (on failure it is freed).
+ * Return: 0; -E2BIG more than HVS_WATCH_MAX_SOURCES; -EINVAL NULL @src.
+ */
+HVS_API int hvs_watch_loop_add_source(hvs_watch_loop *l, hvs_watch_source *src);
+
+/**
+ * hvs_watch_loop_run() - run until *@stop becomes non-zero (nullable; set it
+ * from a signal handler), @duration_ns passed (0 = no limit), every source
+ * failed, or @emit returned non-zero.
+ * @diag: nullable; names the last source that failed
+ *
+ * Sources that fail are dropped (with a "source-failed" event); that alone
+ * is not an error of the run. The run ends with a "watch-stopped" event.
+ * May be called again after it returned (it resumes).
+ * Return: 0; the non-zero value @emit returned; -ENODEV if no source was
+ * ever added; -ENOMEM.
+ * Thread-safety: one thread per loop.
+ */
+HVS_API int hvs_watch_loop_run(hvs_watch_loop *l, const volatile int *stop, int64_t duration_ns, hvs_diag *diag);
+
+/** hvs_watch_loop_get_stats() - the totals so far (cannot fail). */
+HVS_API void hvs_watch_loop_get_stats(const hvs_watch_loop *l, hvs_watch_loop_stats *st);
+
+/** hvs_watch_loop_free() - frees the loop and every source in it; NULL-safe. Return: NULL. */
+HVS_API hvs_watch_loop *hvs_watch_loop_free(hvs_watch_loop *l);
+
+/**
+ * hvs_watch_now_ns() - host time for hvs_watch_event.ts_ns (CLOCK_REALTIME
+ * ns). A source may leave ts_ns 0: the loop then stamps the event when it
+ * receives it.
+ */
+HVS_API int64_t hvs_watch_now_ns(void);
 
 #ifdef __cplusplus
 }
