@@ -172,4 +172,41 @@
 /* Flight recorder: bytes of a process command line put in an event. */
 #define HVS_WATCH_MAX_ARGS 1024u
 
+/* Host-kernel tracing, the "kvm" and "vmm-syscall" watch sources (src/trace/). */
+/* Bytes of one tracepoint format file (kvm_pio's is ~1 KB). */
+#define HVS_TRACE_MAX_FORMAT_BYTES (64u << 10)
+/* Fields of one tracepoint format. */
+#define HVS_TRACE_MAX_FIELDS 64u
+/* Bytes of a tracepoint or field name. */
+#define HVS_TRACE_MAX_NAME 64u
+/* Bytes of one raw tracepoint record (a perf record's size is a u16). */
+#define HVS_TRACE_MAX_RAW 65535u
+/* perf events of one source (threads x tracepoints x CPUs). */
+#define HVS_TRACE_MAX_FDS 4096u
+/* Threads attached by one source. */
+#define HVS_TRACE_MAX_THREADS 1024u
+/* Keys (port+direction, address, MSR, reason, syscall) counted per source. */
+#define HVS_TRACE_MAX_KEYS 4096u
+/* Individual events per new key, and per interval over all keys. */
+#define HVS_TRACE_DEFAULT_PER_KEY 8u
+#define HVS_TRACE_DEFAULT_PER_INTERVAL 256u
+/* Rate-summary events per interval (the busiest keys; the rest in one). */
+#define HVS_TRACE_MAX_RATE_EVENTS 64u
+/* Data pages of each CPU's perf ring: default (1 MiB) and most (16 MiB). */
+#define HVS_TRACE_DEFAULT_RING_PAGES 256u
+#define HVS_TRACE_MAX_RING_PAGES 4096u
+
+/* Breakpoint source (src/watch/gdb-rsp.c, bp.c). Bytes of one GDB remote
+ * protocol packet, raw and expanded (QEMU's own limit is 4096). */
+#define HVS_MAX_RSP_PACKET 16384u
+/* Milliseconds one gdbstub command may take before -ETIMEDOUT. */
+#define HVS_RSP_TIMEOUT_MS 3000u
+/* Bytes outside packets skipped while waiting for one reply (then -EBADMSG). */
+#define HVS_RSP_MAX_JUNK 65536u
+/* Hardware breakpoints at once: the four x86 debug address registers. */
+#define HVS_WATCH_BP_MAX 4u
+/* Exec probe: argv entries read, and bytes of one argument or file name. */
+#define HVS_WATCH_BP_MAX_ARGV 64u
+#define HVS_WATCH_BP_MAX_STR 256u
+
 #endif

@@ -127,6 +127,7 @@ struct hvs_watch_source {
  * @baseline:   also emit every object present at the first read (actions
  *              "process-present", "module-present", "socket-present");
  *              by default the first read only sets the baseline silently
+ * @kthreads:   also watch kernel threads (kworkers come and go all the time)
  */
 typedef struct hvs_watch_flight_opts {
         size_t sz;
@@ -134,6 +135,7 @@ typedef struct hvs_watch_flight_opts {
         unsigned views;
         uint32_t gone_after;
         bool baseline;
+        bool kthreads;
 } hvs_watch_flight_opts;
 
 /**
@@ -178,7 +180,111 @@ HVS_API int hvs_watch_flight_new_linux(hvs_linux *k, const hvs_watch_flight_opts
 /* (the breakpoint helper declares its constructor here) */
 
 /* ---- kvm tracepoints and the VMM's system calls (src/trace/) --------------- */
-/* (the kvm-trace helper declares its constructors here) */
+
+/**
+ * struct hvs_trace_opts - how the "kvm" and "vmm-syscall" sources read.
+ * @sz:           sizeof(struct hvs_trace_opts), set by HVS_OPTS()
+ * @tracefs:      the tracefs mount; NULL = /sys/kernel/tracing,
+ *                /sys/kernel/debug/tracing, else any tracefs in
+ *                /proc/self/mounts (hvscope never mounts it)
+ * @interval_ms:  how often per-key rates are emitted ("rate-summary"),
+ *                threads rescanned and losses reported; 0 = 1000
+ * @per_key_events: hits of one new key (port+direction, MMIO address, MSR,
+ *                hypercall, exit reason, system call) emitted on their own;
+ *                0 = HVS_TRACE_DEFAULT_PER_KEY
+ * @max_events_per_interval: individual events per interval over all keys;
+ *                0 = HVS_TRACE_DEFAULT_PER_INTERVAL
+ * @ring_pages:   data pages of each CPU's ring (a power of two up to
+ *                HVS_TRACE_MAX_RING_PAGES); 0 = HVS_TRACE_DEFAULT_RING_PAGES
+ */
+typedef struct hvs_trace_opts {
+        size_t sz;
+        const char *tracefs;
+        uint32_t interval_ms;
+        uint32_t per_key_events;
+        uint32_t max_events_per_interval;
+        uint32_t ring_pages;
+} hvs_trace_opts;
+
+/**
+ * hvs_watch_kvm_new() - the "kvm" source: kvm:kvm_pio (required),
+ * kvm_mmio, kvm_msr, kvm_hypercall and kvm_exit (each when this kernel has
+ * it) of the vCPU threads ("CPU n/KVM"; every thread when none is so named)
+ * of the QEMU process @qemu_pid, read through perf_event_open rings (one per
+ * CPU; no perf binary). New vCPU threads are attached at each interval.
+ * @opts: NULL = defaults
+ * @diag: nullable; detail on failure (names a missing tracefs, a refused
+ *        perf_event_open)
+ * @ret:  the source (owned; give it to hvs_watch_loop_add_source() or free
+ *        it with its ops->free)
+ *
+ * Events (source "kvm", category "host"): one "trace-started" naming the
+ * tracepoints enabled and those this kernel lacks; the first
+ * @per_key_events hits of each key as "port-io", "mmio", "msr", "hypercall"
+ * or "vm-exit" (data: port/gpa/msr/nr/reason, direction, size, value,
+ * host.tid), time = the kernel's CLOCK_REALTIME stamp of the hit; every
+ * interval one "rate-summary" per busy key, busiest first, at most
+ * HVS_TRACE_MAX_RATE_EVENTS (summary "port-io 0x3f5 write 12000/s ...",
+ * data kind, key, key_hex, direction, count, per_second, total,
+ * suppressed), one more line for the rest, and "events-lost" when the
+ * kernel dropped records (ring full) or a record was malformed. Samples of
+ * another process are never reported (counted as foreign). Memory is fixed
+ * at creation: a port-I/O storm costs CPU time, not memory.
+ * Return: 0; -ENOENT tracefs or kvm:kvm_pio absent; -EPERM/-EACCES
+ * perf_event_open refused; -ESRCH no such process; -EINVAL bad @opts;
+ * -ENOMEM; -E2BIG more than HVS_TRACE_MAX_FDS events.
+ * Thread-safety: one thread per source.
+ */
+HVS_API int hvs_watch_kvm_new(pid_t qemu_pid, const hvs_trace_opts *opts, hvs_diag *diag, hvs_watch_source **ret);
+
+/**
+ * hvs_watch_vmm_syscall_new() - the "vmm-syscall" source: raw_syscalls
+ * sys_enter and sys_exit of every thread of the QEMU process @qemu_pid and
+ * of every thread or process it starts later (inherited), x86-64 names.
+ * Parameters and return values as hvs_watch_kvm_new().
+ *
+ * Events (source "vmm-syscall", category "process", action "vmm-syscall"):
+ * flagged calls with their arguments and, from sys_exit, their return value
+ * (severity 2 to 4: execve/execveat, ptrace, process_vm_readv/writev,
+ * init_module/finit_module, kexec_*, fork/vfork/clone of a process,
+ * socket/connect/bind/listen/accept, mmap/mprotect with PROT_EXEC,
+ * setuid/setresuid/capset, bpf); the first call of each other name once
+ * (severity 0); per-name "rate-summary" and "events-lost" as for "kvm".
+ * A flagged call whose return does not come within an interval is emitted
+ * without it. The data's "child_of_qemu" says the caller is a process QEMU
+ * started, not QEMU itself.
+ */
+HVS_API int hvs_watch_vmm_syscall_new(pid_t qemu_pid, const hvs_trace_opts *opts, hvs_diag *diag,
+                                      hvs_watch_source **ret);
+
+/**
+ * struct hvs_trace_counters - what one "kvm" or "vmm-syscall" source read.
+ * @fired:     times the attached tracepoints fired (the kernel's counts:
+ *             records produced, read or lost)
+ * @read:      samples read from the rings
+ * @lost:      records the kernel dropped (PERF_RECORD_LOST; ring full)
+ * @malformed: records skipped as inconsistent
+ * @foreign:   samples of other processes or tracepoints (dropped)
+ * @keys:      distinct keys counted (at most HVS_TRACE_MAX_KEYS)
+ * @bytes:     ring bytes consumed
+ */
+typedef struct hvs_trace_counters {
+        uint64_t fired, read, lost, malformed, foreign, keys, bytes;
+} hvs_trace_counters;
+
+/**
+ * hvs_watch_trace_counters() - the counters of @src (a "kvm" or
+ * "vmm-syscall" source; any other source gives zeros). Reads the kernel's
+ * counts (one read() per event): not for every step.
+ */
+HVS_API void hvs_watch_trace_counters(hvs_watch_source *src, hvs_trace_counters *ret);
+
+/**
+ * hvs_watch_trace_tracepoints() - "sys:name ..." of the tracepoints @src
+ * enabled, or with @missing those this kernel lacks. Static to @src; ""
+ * for other sources.
+ */
+HVS_API const char *hvs_watch_trace_tracepoints(hvs_watch_source *src, bool missing);
 
 /* ---- the loop (src/watch/loop.c) ------------------------------------------- */
 
