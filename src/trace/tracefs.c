@@ -81,7 +81,7 @@ static int parse_field(const char *p, const char *end, struct trace_field *f, hv
         size_t s = n;
         while (s && (isalnum((unsigned char)decl[s - 1]) || decl[s - 1] == '_'))
                 s--;
-        if (s == n || n - s >= sizeof f->name)
+        if (s == 0 || s == n || n - s >= sizeof f->name)     /* a type, then the name */
                 return HVS_BADMSG(d, "tracepoint field without a usable name");
         memcpy(f->name, decl + s, n - s);
         f->name[n - s] = '\0';
