@@ -177,7 +177,91 @@ HVS_API int hvs_watch_flight_new_linux(hvs_linux *k, const hvs_watch_flight_opts
                                        hvs_diag *diag);
 
 /* ---- breakpoints through the gdbstub (src/watch/bp.c) ---------------------- */
-/* (the breakpoint helper declares its constructor here) */
+
+/**
+ * struct hvs_watch_bp_opts - which kernel functions to break on.
+ * @sz:         sizeof(struct hvs_watch_bp_opts), set by HVS_OPTS()
+ * @probes:     comma-separated probe names; NULL or "" = "exec,creds,module,connect".
+ *              "exec"    __x64_sys_execve: file name and argv (read from the
+ *                        caller's memory), action "exec", category "process"
+ *              "creds"   commit_creds: the new cred's uid/euid/gid/egid against
+ *                        the task's current ones, "commit-creds", "iam"
+ *              "module"  do_init_module: the module's name, "module-loaded", "driver"
+ *              "connect" tcp_connect: source and destination address and port,
+ *                        "tcp-connect", "network"
+ *              any other kernel function symbol: its first six argument
+ *              registers, "kernel-call", "host"
+ *              At most HVS_WATCH_BP_MAX (4, the x86 debug address registers).
+ * @gdb:        nullable: the gdbstub to use, "tcp:HOST:PORT" (numeric HOST) or
+ *              "unix:PATH"; NULL = the VM's own (query-chardev "gdb"), or one
+ *              started for the watch with HMP "gdbserver" and removed after
+ * @timeout_ms: per gdbstub command; 0 = HVS_RSP_TIMEOUT_MS
+ */
+typedef struct hvs_watch_bp_opts {
+        size_t sz;
+        const char *probes;
+        const char *gdb;
+        int timeout_ms;
+} hvs_watch_bp_opts;
+
+/**
+ * struct hvs_watch_bp_stats - the breakpoint source's own counters.
+ * @hits:          breakpoint stops handled
+ * @hit_ns_total:  host time from reading a stop to the VM running again,
+ *                 summed (argument decoding, step over, continue)
+ * @hit_ns_max:    the longest one
+ * @foreign_stops: stops that were not ours (the VM paused by someone else)
+ * @decode_errors: hits whose arguments could not be read (still emitted,
+ *                 with "hvscope.partial")
+ * @started_stub:  true when the source started the gdbstub itself
+ */
+typedef struct hvs_watch_bp_stats {
+        uint64_t hits, hit_ns_total, hit_ns_max, foreign_stops, decode_errors;
+        bool started_stub;
+} hvs_watch_bp_stats;
+
+/**
+ * hvs_watch_bp_new() - the breakpoint source: hardware breakpoints on guest
+ * kernel functions through QEMU's gdbstub; nothing is written into guest
+ * memory (only Z1, never software breakpoints).
+ * @s:    a live session (borrowed; must outlive the source); its QMP
+ *        connection is used to find or start the gdbstub
+ * @opts: NULL = the four default probes
+ * @ret:  the source (owned; give it to hvs_watch_loop_add_source() or free
+ *        it with its ops->free)
+ * @diag: nullable; detail on failure
+ *
+ * Attaching: the VM's gdbstub is found with query-chardev (label "gdb"); if
+ * it has none, one is started on 127.0.0.1 and a free port with HMP
+ * "gdbserver". Connecting stops the VM (QEMU does so); the breakpoints are
+ * set and a VM that was running is continued. A hit stops the whole VM
+ * (all-stop): the source reads the registers of the vCPU that hit ('g'),
+ * decodes the arguments from guest memory through the session (never
+ * through the stub), steps that vCPU over the breakpoint and continues.
+ * The guest process is the task current on that vCPU (per-CPU
+ * current_task or pcpu_hot.current_task at GS base): its thread-group id,
+ * thread id and comm are in the event.
+ * ops->free() detaches: interrupts, removes every breakpoint, 'D', then
+ * "gdbserver none" if the source started the stub, and puts the VM back in
+ * the run state it had before (running, or paused).
+ *
+ * Return: 0; -E2BIG more than HVS_WATCH_BP_MAX probes (diag "at most 4
+ * hardware breakpoints (x86 debug registers)"); -EINVAL an empty, duplicate
+ * or malformed probe name or @gdb; -ENOENT a function not in the kernel's
+ * symbols or a field the decoder needs absent; -EOPNOTSUPP not a live VM;
+ * -EBUSY the gdbstub already has a client; the errors of the gdbstub
+ * connection (-ECONNREFUSED, -ETIMEDOUT, -EIO, -EBADMSG) and of QMP;
+ * -ENOMEM. On failure the VM is left as it was.
+ * Thread-safety: the source uses @s; nothing else may use @s concurrently.
+ */
+HVS_API int hvs_watch_bp_new(hvs_session *s, const hvs_watch_bp_opts *opts, hvs_watch_source **ret,
+                             hvs_diag *diag);
+
+/**
+ * hvs_watch_bp_get_stats() - the breakpoint counters of @src (a source from
+ * hvs_watch_bp_new()). Return: 0; -EINVAL if @src is another kind of source.
+ */
+HVS_API int hvs_watch_bp_get_stats(hvs_watch_source *src, hvs_watch_bp_stats *ret);
 
 /* ---- kvm tracepoints and the VMM's system calls (src/trace/) --------------- */
 
