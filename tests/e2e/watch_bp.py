@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib  # noqa: E402
-from e2elib import HVSCOPE, ROOT, RUN_GUEST, SERIES, check, guest, qmp, run  # noqa: E402
+from e2elib import HVSCOPE, RUN_GUEST, SERIES, check, guest, hvscope_json, qmp, run  # noqa: E402
 
 PROBES = {"exec": "__x64_sys_execve", "creds": "commit_creds", "module": "do_init_module",
           "connect": "tcp_connect"}
@@ -45,9 +45,11 @@ def running(env):
     return qmp(env["HVS_QMP"], "query-status")["running"]
 
 
-def code_bytes(env, addr):
-    """32 bytes at kernel address @addr as the guest's vCPU 0 sees them (HMP x)."""
-    out = qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": f"x /32xb 0x{addr:x}"})
+def code_bytes(env, addr, kernel):
+    """32 bytes of kernel text at @addr, read physically (HMP xp): a vCPU in user mode under PTI
+    does not map kernel text, so a virtual read (HMP xp) would depend on where the vCPU is."""
+    pa = addr - int(kernel["text_va"], 16) + int(kernel["text_pa"], 16)
+    out = qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": f"xp /32xb 0x{pa:x}"})
     return re.findall(r"0x[0-9a-f]{2}\b", "\n".join(l.split(":", 1)[1] for l in out.splitlines() if ":" in l))
 
 
@@ -112,8 +114,9 @@ def one_guest(series, work):
             k, _, v = line.partition("=")
             env[k] = v.strip("'\"")
         addrs = symbols(env, cache, work)
+        kernel = hvscope_json(["kernel", "--vm", env["HVS_QMP"]], cache)
         check(len(addrs) == 4, f"{label} the four probed functions are kernel symbols ({addrs})")
-        before = {k: code_bytes(env, a) for k, a in addrs.items()}
+        before = {k: code_bytes(env, a, kernel) for k, a in addrs.items()}
         stub_before = gdb_chardev(env)
         check(stub_before and stub_before.startswith("disconnected:tcp:"), f"{label} the VM has a gdbstub ({stub_before})")
 
@@ -160,7 +163,7 @@ def one_guest(series, work):
         # After detaching: running, the VM's stub waiting again, code bytes unchanged.
         check(running(env), f"{label} VM running after the watch")
         check(gdb_chardev(env) == stub_before, f"{label} the VM's gdbstub is as before ({gdb_chardev(env)})")
-        after = {k: code_bytes(env, a) for k, a in addrs.items()}
+        after = {k: code_bytes(env, a, kernel) for k, a in addrs.items()}
         check(all(len(before[k]) == 32 for k in before) and before == after,
               f"{label} probed functions' bytes unchanged ({ {k: ' '.join(v[:4]) for k, v in after.items()} })")
         check(guest(env, "echo alive").strip() == "alive", f"{label} guest still answers")
@@ -178,7 +181,7 @@ def one_guest(series, work):
                   for e in bp_events(events, "exec")), f"{label} exec seen through a gdbstub the watch started")
         check(gdb_chardev(env) is None, f"{label} no gdbstub after the watch ({gdb_chardev(env)})")
         check(running(env), f"{label} VM running after the second watch")
-        check({k: code_bytes(env, a) for k, a in addrs.items()} == before, f"{label} code bytes unchanged again")
+        check({k: code_bytes(env, a, kernel) for k, a in addrs.items()} == before, f"{label} code bytes unchanged again")
 
         # 3. Five probes: a clear error, nothing attached.
         r = run([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight",
