@@ -192,9 +192,11 @@
 #define HVS_TRACE_DEFAULT_PER_INTERVAL 256u
 /* Rate-summary events per interval (the busiest keys; the rest in one). */
 #define HVS_TRACE_MAX_RATE_EVENTS 64u
-/* Data pages of each CPU's perf ring: default (1 MiB) and most (16 MiB). */
-#define HVS_TRACE_DEFAULT_RING_PAGES 256u
+/* Data pages of each CPU's perf ring: default (4 MiB) and most (16 MiB). */
+#define HVS_TRACE_DEFAULT_RING_PAGES 1024u
 #define HVS_TRACE_MAX_RING_PAGES 4096u
+/* All CPUs' rings of one source by default: the default ring is halved until they fit. */
+#define HVS_TRACE_MAX_RING_BYTES (64u << 20)
 
 /* Breakpoint source (src/watch/gdb-rsp.c, bp.c). Bytes of one GDB remote
  * protocol packet, raw and expanded (QEMU's own limit is 4096). */

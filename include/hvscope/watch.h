@@ -279,7 +279,8 @@ HVS_API int hvs_watch_bp_get_stats(hvs_watch_source *src, hvs_watch_bp_stats *re
  * @max_events_per_interval: individual events per interval over all keys;
  *                0 = HVS_TRACE_DEFAULT_PER_INTERVAL
  * @ring_pages:   data pages of each CPU's ring (a power of two up to
- *                HVS_TRACE_MAX_RING_PAGES); 0 = HVS_TRACE_DEFAULT_RING_PAGES
+ *                HVS_TRACE_MAX_RING_PAGES); 0 = HVS_TRACE_DEFAULT_RING_PAGES,
+ *                halved while all CPUs' rings exceed HVS_TRACE_MAX_RING_BYTES
  */
 typedef struct hvs_trace_opts {
         size_t sz;

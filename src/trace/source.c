@@ -289,7 +289,15 @@ int trace_src_init(struct trace_src *t, pid_t pid, const hvs_trace_opts *opts, c
         t->keys = hvs_calloc(HVS_TRACE_MAX_KEYS * 2, sizeof *t->keys);
         if (!t->keys)
                 return -ENOMEM;
-        r = trace_perf_new(o.ring_pages ? o.ring_pages : HVS_TRACE_DEFAULT_RING_PAGES, &t->perf, d);
+        unsigned pages = o.ring_pages;
+        if (!pages) {
+                /* the default, halved until all CPUs' rings fit HVS_TRACE_MAX_RING_BYTES */
+                long ncpu = sysconf(_SC_NPROCESSORS_CONF), pg = sysconf(_SC_PAGESIZE);
+                pages = HVS_TRACE_DEFAULT_RING_PAGES;
+                while (pages > 16 && ncpu > 0 && pg > 0 && (uint64_t)pages * (uint64_t)pg * (uint64_t)ncpu > HVS_TRACE_MAX_RING_BYTES)
+                        pages /= 2;
+        }
+        r = trace_perf_new(pages, &t->perf, d);
         if (r < 0)
                 return r;
         pid_t tids[256];
