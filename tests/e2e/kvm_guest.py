@@ -6,7 +6,7 @@ loop and counts its iterations in guest RAM (a dword at guest-physical
 file without any agent. No operating system: the BIOS loads the sector at
 0x7c00 and jumps to it, in real mode.
 
-  python3 kvm_guest.py start NAME PORT in|out|idle   prints pid=... qmp=... ram=...
+  python3 kvm_guest.py start NAME PORT in|out|sweep|idle   prints pid=... qmp=... ram=...
   python3 kvm_guest.py stop NAME
 
 Exit 77 when /dev/kvm cannot run the guest (callers skip, saying so).
@@ -23,9 +23,21 @@ COUNTER_GPA = 0x600
 
 
 def boot_sector(port, mode):
-    """in: 'in al, dx' per iteration; out: 'out dx, al'; idle: hlt forever."""
+    """in: 'in al, dx' per iteration; out: 'out dx, al'; sweep: 'in' from every
+    port in turn (a guest that makes a new key per exit); idle: hlt forever."""
     if mode == "idle":
         code = bytes([0xfa, 0xf4, 0xeb, 0xfd])      # cli; hlt; jmp $-1 (back to hlt)
+    elif mode == "sweep":
+        code = bytes([
+            0xfa, 0x31, 0xc0, 0x8e, 0xd8,           # cli; xor ax, ax; mov ds, ax
+            0x31, 0xd2,                             # xor dx, dx
+            # top (0x07):
+            0xec,                                   # in al, dx   (reads only: no port is written)
+            0x42,                                   # inc dx      (every port, 0 to 0xffff, round and round)
+            0x66, 0xff, 0x06, COUNTER_GPA & 0xff, COUNTER_GPA >> 8,   # inc dword [0x600]
+            0xeb, 0xf7,                             # jmp top (0x10 - 9 = 0x07)
+        ])
+        assert len(code) == 0x10
     else:
         io = 0xec if mode == "in" else 0xee
         code = bytes([

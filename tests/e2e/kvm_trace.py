@@ -11,7 +11,9 @@ Checks: tracing A shows port-I/O events at 0x3f0-0x3f7 and a plausible
 0x3f5 write rate, all of A's own threads, nothing of B's port; tracing B
 shows 0x1234 at the rate B itself counts (within a factor of 2), and no
 floppy storm; the counters agree with the rate summaries (nothing lost
-silently). vmm-syscall on A: a QMP chardev-add of a listening TCP socket
+silently). VM C (in place of B) reads every port in turn: the key table
+stops at its limit, the rest is counted as overflow, events stay under their
+per-interval limits and the watcher's memory stays small. vmm-syscall on A: a QMP chardev-add of a listening TCP socket
 shows up as socket/bind/listen of QEMU with their return values, and no
 bind or listen before it.
 
@@ -176,6 +178,34 @@ try:
           "VM B: traced rate of port %#x %.0f/s matches the guest's own count %.0f/s (x0.5-2)" % (PORT_B, traced, guest_rate))
     storm = [e for e in ev_b if e["action"] == "rate-summary" and port_of(e) == 0x3f5 and e["data"]["per_second"] > 100]
     check(not storm, "no floppy storm in VM B's trace")
+
+    # --- hostile: a guest that reads every port in turn (a new key per exit) ---
+    kvm_guest.stop(NAME_B)
+    c_ = kvm_guest.start(NAME_B, 0, "sweep")
+    check(c_ and kvm_guest.wait_running(c_[2]), "the port-sweep guest runs")
+    ev_c, c_c = trace(c_[0], 4, "--source", "kvm")
+    cc = c_c.get("kvm", {})
+    per = {}
+    for e in ev_c:
+        if e["action"] in ("port-io", "rate-summary"):
+            sec = e["@timestamp_ns"] // 1000000000
+            per.setdefault((e["action"], sec), 0)
+            per[(e["action"], sec)] += 1
+    over = [e["data"] for e in ev_c if e["action"] == "rate-summary" and "overflow_count" in (e["data"] or {})]
+    check(cc.get("keys") == 4096, "the key table stops at HVS_TRACE_MAX_KEYS (%s keys)" % cc.get("keys"))
+    check(sum(o["overflow_count"] for o in over) > 0, "hits beyond the table are counted as overflow (%d)" %
+          sum(o["overflow_count"] for o in over))
+    check(max((n for (a, _), n in per.items() if a == "port-io"), default=0) <= 256 + 8,
+          "individual events stay under the per-interval limit (most in one second: %d)" %
+          max((n for (a, _), n in per.items() if a == "port-io"), default=0))
+    check(max((n for (a, _), n in per.items() if a == "rate-summary"), default=0) <= 2 * 65,
+          "rate summaries stay under 65 per interval")
+    check(cc.get("read", 0) > 100000 and cc.get("maxrss_kb", 1 << 30) < 64 * 1024,
+          "the watcher read %d exits over %d keys with %d KiB of peak memory (< 64 MiB)" %
+          (cc.get("read", 0), cc.get("keys", 0), cc.get("maxrss_kb", -1)))
+    check(cc.get("read", 0) + cc.get("lost", 0) <= cc.get("fired", 0) and cc.get("malformed", 1) == 0,
+          "every record read or counted lost (fired %d, read %d, lost %d)" % (cc.get("fired", 0), cc.get("read", 0),
+                                                                              cc.get("lost", 0)))
 
     # --- vmm-syscall on A: a chardev socket added over QMP ---
     sock = os.path.join(os.environ["HVS_RUN_DIR"], "hvs-vuln-" + NAME_A, "qmp.sock")

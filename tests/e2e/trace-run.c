@@ -165,9 +165,9 @@ int main(int argc, char **argv) {
                 printf("{\"counters\":{\"source\":\"%s\",\"fired\":%" PRIu64 ",\"read\":%" PRIu64 ",\"lost\":%" PRIu64
                        ",\"malformed\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"keys\":%" PRIu64 ",\"bytes\":%" PRIu64
                        ",\"emitted\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"steps\":%" PRIu64 ",\"wall_s\":%.3f,"
-                       "\"cpu_s\":%.3f,\"tracepoints\":",
+                       "\"cpu_s\":%.3f,\"maxrss_kb\":%ld,\"tracepoints\":",
                        srcs[i], c.fired, c.read, c.lost, c.malformed, c.foreign, c.keys, c.bytes, st.emitted, st.suppressed,
-                       st.steps, wall, cpu);
+                       st.steps, wall, cpu, ru.ru_maxrss);
                 jstr(stdout, hvs_watch_trace_tracepoints(s[i], false));
                 printf(",\"missing\":");
                 jstr(stdout, hvs_watch_trace_tracepoints(s[i], true));
