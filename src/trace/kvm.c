@@ -6,6 +6,7 @@
  * value 0. Ports, addresses and values are the guest's: hostile, printed as
  * numbers only.
  */
+#include <dirent.h>
 #include "source.h"
 
 enum { K_PIO, K_MMIO, K_MSR, K_HYPERCALL, K_EXIT, K_N };
@@ -101,6 +102,29 @@ static void kvm_sample(struct trace_src *t, size_t tp, const struct trace_sample
         trace_emit(t, (int64_t)s->time_ns + t->clock_off, "host", kvm_actions[kind], 1, -1, t->summary, t->json);
 }
 
+/* Whether process @pid holds /dev/kvm open (a TCG QEMU does not: no kvm event
+ * will come). Bounded by the fd table; -1 when it cannot tell. */
+static int uses_kvm(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+        DIR *dir = opendir(path);
+        if (!dir)
+                return -1;
+        int found = 0;
+        struct dirent *de;
+        for (unsigned n = 0; !found && n < HVS_DEFAULT_MAX_FDS && (de = readdir(dir)); n++) {
+                char fp[320], target[64];
+                snprintf(fp, sizeof fp, "/proc/%d/fd/%s", (int)pid, de->d_name);
+                ssize_t l = readlink(fp, target, sizeof target - 1);
+                if (l > 0) {
+                        target[l] = '\0';
+                        found = !strcmp(target, "/dev/kvm");
+                }
+        }
+        closedir(dir);
+        return found;
+}
+
 static const struct trace_kind_ops kvm_kops = {
         .source = "kvm",
         .category = "host",
@@ -126,6 +150,9 @@ int hvs_watch_kvm_new(pid_t qemu_pid, const hvs_trace_opts *opts, hvs_diag *diag
                 trace_kvm_ops.free(&t->base);
                 return r;
         }
+        if (uses_kvm(qemu_pid) == 0)
+                snprintf(t->note, sizeof t->note, "QEMU process %d has no /dev/kvm open (TCG?): no kvm event will come",
+                         (int)qemu_pid);
         for (size_t i = 0; i < t->ntps; i++) {
                 int kind = 0;
                 for (int k = 0; k < K_N; k++)

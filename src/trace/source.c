@@ -191,6 +191,9 @@ static int src_step(hvs_watch_source *s, int64_t now_ns, hvs_watch_emit_fn emit,
                                  (int)t->pid, t->enabled);
                 if (t->missing[0] && n > 0 && (size_t)n < sizeof t->summary)
                         snprintf(t->summary + n, sizeof t->summary - (size_t)n, "; not on this kernel: %s", t->missing);
+                n = (int)strlen(t->summary);
+                if (t->note[0] && (size_t)n < sizeof t->summary)
+                        snprintf(t->summary + n, sizeof t->summary - (size_t)n, "; %s", t->note);
                 char en[300], mi[300];
                 trace_json_str(en, sizeof en, t->enabled);
                 trace_json_str(mi, sizeof mi, t->missing);

@@ -46,6 +46,7 @@ struct trace_src {
         struct trace_format tps[TRACE_MAX_TPS];
         const char *tp_names[TRACE_MAX_TPS];
         char enabled[256], missing[256];
+        char note[160];                 /* said once in trace-started */
         /* options */
         int64_t interval_ns;
         uint32_t per_key, per_interval;
