@@ -40,7 +40,7 @@ struct proc {
         int32_t pid, ppid;
         uint64_t start;
         uint32_t uid, gid, euid, egid;
-        bool cred_ok, args_ok, exited;
+        bool cred_ok, args_ok, exited, parent_ok;
         uint64_t args_hash;
         char comm[17];
         uint32_t missing;
@@ -131,6 +131,7 @@ static void proc_from(struct proc *p, const hvs_task *t) {
                 .pid = t->pid, .ppid = t->ppid, .start = t->start_boottime_ns,
                 .uid = t->uid, .gid = t->gid, .euid = t->euid, .egid = t->egid,
                 .cred_ok = !(t->partial & HVS_TASK_PARTIAL_CRED),
+                .parent_ok = !(t->partial & HVS_TASK_PARTIAL_PARENT),
                 .args_ok = t->argv != NULL,
                 .args_hash = t->argv ? fnv(t->argv, t->argv_len, 0xcbf29ce484222325ull) : 0,
                 .exited = t->state == 'Z' || t->state == 'X',
@@ -143,7 +144,7 @@ static void proc_data(struct flight *f, struct jbuf *j, const struct proc *p, co
         jb_init(j, f->data, sizeof f->data);
         jb_i64(j, "process.pid", p->pid);
         jb_str(j, "process.name", p->comm);
-        if (p->ppid > 0 || p->pid == 1)
+        if (p->parent_ok)
                 jb_i64(j, "process.parent.pid", p->ppid);
         if (t && t->argv) {
                 size_t n = MIN(t->argv_len, (size_t)HVS_WATCH_MAX_ARGS);

@@ -285,6 +285,8 @@ static void watch_usage(FILE *f) {
               "                     are counted and reported in rate-summary events\n"
               "  --max-action-rate N  events per second per source and action (default 200)\n"
               "  --tracefs DIR      where tracefs is mounted (sources kvm, syscalls; default: found)\n"
+              "  --max-queue N      events held between a read and the output (default 4096);\n"
+              "                     more are lost, counted and reported in events-lost events\n"
               "  --case FILE        also store the events in this case (see 'hvscope timeline')\n"
               "  --json             NDJSON, Elastic Common Schema field names\n"
               "  --vm, --pid, --btf, --isf, --no-cache, --cache-dir, -v  as for every command\n",
@@ -331,7 +333,7 @@ struct watch_opts {
         hvs_watch_flight_opts flight;
         const char *breaks;
         double duration;
-        double max_rate, max_action_rate;
+        double max_rate, max_action_rate, max_queue;
         const char *case_path;
         const char *tracefs;    /* kvm, syscalls: the tracefs mount (NULL = find it) */
 };
@@ -406,7 +408,7 @@ static int open_case(struct watch *w, const char *path, hvs_session *s, int argc
 int cmd_watch(int argc, char **argv) {
         enum {
                 O_SOURCES = 0x200, O_NO_FLIGHT, O_RATE, O_VIEWS, O_BASELINE, O_KTHREADS, O_BREAK, O_DURATION,
-                O_MAX_RATE, O_MAX_ACTION_RATE, O_CASE,
+                O_MAX_RATE, O_MAX_ACTION_RATE, O_MAX_QUEUE, O_CASE,
                 O_TRACEFS,
         };
         static const struct option longopts[] = {
@@ -421,6 +423,7 @@ int cmd_watch(int argc, char **argv) {
                 { "duration", required_argument, NULL, O_DURATION },
                 { "max-rate", required_argument, NULL, O_MAX_RATE },
                 { "max-action-rate", required_argument, NULL, O_MAX_ACTION_RATE },
+                { "max-queue", required_argument, NULL, O_MAX_QUEUE },
                 { "case", required_argument, NULL, O_CASE },
                 { "tracefs", required_argument, NULL, O_TRACEFS },
                 { "help", no_argument, NULL, 'h' },
@@ -472,6 +475,10 @@ int cmd_watch(int argc, char **argv) {
                         break;
                 case O_MAX_ACTION_RATE:
                         if (parse_number("--max-action-rate", optarg, 1, 1e6, &wo.max_action_rate) < 0)
+                                return 1;
+                        break;
+                case O_MAX_QUEUE:
+                        if (parse_number("--max-queue", optarg, 1, 1u << 20, &wo.max_queue) < 0)
                                 return 1;
                         break;
                 case O_CASE:
@@ -528,7 +535,8 @@ int cmd_watch(int argc, char **argv) {
         if (wo.case_path && open_case(&w, wo.case_path, s, argc, argv) < 0)
                 goto out;
         hvs_watch_loop_opts lo = { .sz = sizeof lo, .max_rate = (uint32_t)wo.max_rate,
-                                   .max_action_rate = (uint32_t)wo.max_action_rate };
+                                   .max_action_rate = (uint32_t)wo.max_action_rate,
+                                   .max_queue = (uint32_t)wo.max_queue };
         int r = hvs_watch_loop_new(&lo, on_event, &w, &l);
         if (r < 0) {
                 errorf("cannot start watching: %s", hvs_strerror(r));
