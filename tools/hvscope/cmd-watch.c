@@ -6,10 +6,10 @@
  * names with --json, and with --case the events are stored in the case (in
  * batches) so that 'hvscope timeline' shows them.
  *
- * Adding a source (breakpoints: w2, kvm/vmm-syscall: w3): its option goes in
- * longopts[] and the switch of cmd_watch(), its name in source_names[], and
- * its constructor call in add_sources() at the "SOURCE HOOK" for its id. The
- * loop, rate limits, output and case storage need nothing else.
+ * Adding a source: its option goes in longopts[] and the switch of
+ * cmd_watch(), its name in source_names[], and its constructor call in
+ * add_sources(). The loop, rate limits, output and case storage need
+ * nothing else.
  */
 #include <errno.h>
 #include <inttypes.h>
