@@ -66,6 +66,7 @@ struct bp_source {
         bool running;                   /* we let it run (a stop reply will come) */
         bool started_stub;
         bool keep_on_step;              /* TCG: single-step overrides breakpoints, no removal needed */
+        bool foreign_pause;             /* the last stop was someone else's pause: leave the VM paused */
         hvs_watch_stats st;
         hvs_watch_bp_stats bst;
         struct bp_event evbuf;
@@ -381,6 +382,10 @@ static int vm_running(qmp *q, hvs_diag *diag, bool *ret) {
         bool ok = json_object_object_get_ex(st, "running", &v);
         if (ok)
                 *ret = json_object_get_boolean(v);
+        /* "debug": stopped by the gdbstub with nobody attached (a stale breakpoint of a
+         * watcher that was killed): it was running for everyone else. */
+        if (ok && json_object_object_get_ex(st, "status", &v) && strcmp(json_object_get_string(v) ?: "", "debug") == 0)
+                *ret = true;
         json_object_put(st);
         return ok ? 0 : HVS_BADMSG(diag, "qmp 'query-status': no 'running' flag");
 }
@@ -601,8 +606,10 @@ static int handle_stop(struct bp_source *b, const struct rsp_stop *st, hvs_watch
         if (st->signal != 5) {
                 /* Someone else stopped the VM (QMP stop, HMP): leave it stopped; their 'cont' resumes it. */
                 b->bst.foreign_stops++;
+                b->foreign_pause = true;
                 return 0;
         }
+        b->foreign_pause = false;       /* a hit: the VM was running again */
         struct rsp_x86_regs regs;
         int r = rsp_read_regs(b->rsp, st->thread, &regs, diag);
         if (r < 0)
@@ -677,9 +684,10 @@ static void detach(struct bp_source *b) {
                 return;
         if (b->started_stub)
                 (void)stop_stub(b->q, &d);
-        bool running;
-        if (vm_running(b->q, &d, &running) == 0 && running != b->was_running)
-                (void)qmp_execute(b->q, b->was_running ? "cont" : "stop", NULL, &d, NULL);
+        /* 'D' lets QEMU continue: stop again a VM that was paused before, or paused by someone else since. */
+        bool running, want = b->was_running && !b->foreign_pause;
+        if (vm_running(b->q, &d, &running) == 0 && running != want)
+                (void)qmp_execute(b->q, want ? "cont" : "stop", NULL, &d, NULL);
 }
 
 static void bp_free(hvs_watch_source *src) {
@@ -761,7 +769,13 @@ int hvs_watch_bp_new(hvs_session *s, const hvs_watch_bp_opts *opts, hvs_watch_so
         struct rsp_stop st;
         if ((r = connect_stub(spec, o.timeout_ms, diag, &b->rsp, &st)) < 0)
                 return r;
-        /* QEMU stopped the VM for the new client: set the breakpoints, then let it run as before. */
+        /*
+         * QEMU stopped the VM for the new client: set the breakpoints, then let
+         * it run as before. (Breakpoints of a watcher that was killed without
+         * 'D' stay in QEMU, and a hit stops the VM for nobody: state "debug",
+         * which vm_running() counts as running; our 'D' removes every gdb
+         * breakpoint, so running the watch again repairs that.)
+         */
         for (size_t i = 0; i < b->nprobes; i++)
                 if ((r = rsp_set_breakpoint(b->rsp, b->probes[i].addr, true, diag)) < 0)
                         return HVS_DIAG(diag, r, "cannot set a hardware breakpoint on '%s' (0x%" PRIx64 ")",

@@ -183,6 +183,37 @@ def one_guest(series, work):
         check(running(env), f"{label} VM running after the second watch")
         check({k: code_bytes(env, a, kernel) for k, a in addrs.items()} == before, f"{label} code bytes unchanged again")
 
+        # 2b. The reader goes away (| head -1): the watch must still detach, not die of SIGPIPE.
+        p = subprocess.Popen(f"'{HVSCOPE}' watch --vm '{env['HVS_QMP']}' --cache-dir '{cache}' --no-flight "
+                             f"--break exec --json | head -1", shell=True, stdout=subprocess.PIPE, text=True)
+        time.sleep(3)
+        guest(env, "/bin/busybox true; /bin/busybox true; /bin/busybox true")
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        check(p.returncode is not None and guest(env, "/bin/busybox echo alive").strip() == "alive" and running(env),
+              f"{label} watch piped into head -1 detaches when the pipe closes")
+        check(gdb_chardev(env) is None, f"{label} ... and removes the gdbstub it started")
+
+        # 2c. A watcher killed with SIGKILL leaves its breakpoint in QEMU: the next hit stops the VM for
+        # nobody ("debug"). Running the watch again must leave it running.
+        k = subprocess.Popen([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight",
+                              "--break", "module", "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(4)
+        k.kill()
+        k.wait()
+        guest(env, "rmmod crc32c_generic; (sleep 1; insmod /lib/modules/crc32c_generic.ko) >/dev/null 2>&1 &")
+        time.sleep(4)
+        st = qmp(env["HVS_QMP"], "query-status")["status"]
+        check(st == "debug", f"{label} a killed watcher's breakpoint stopped the VM ({st})")
+        r = run([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight", "--break", "module",
+                 "--duration", "1"])
+        check(r.returncode == 0, f"{label} watch after a killed one ({r.returncode}: {r.stderr.strip()[:200]})")
+        check(running(env) and guest(env, "grep -c '^crc32c_generic ' /proc/modules").strip() == "1",
+              f"{label} running the watch again leaves the VM running with no breakpoint left")
+        qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": "gdbserver none"})
+
         # 3. Five probes: a clear error, nothing attached.
         r = run([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight",
                  "--break", "exec,creds,module,connect,vfs_read", "--duration", "1"])

@@ -549,10 +549,15 @@ int cmd_watch(int argc, char **argv) {
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        /* A reader that went away (| head) must end the watch like SIGINT: killed
+         * by SIGPIPE, the breakpoint source could not take its breakpoints out of
+         * QEMU, and the next hit would leave the VM stopped. */
+        sigaction(SIGPIPE, &sa, NULL);
         hvs_diag d = { 0 };
         r = hvs_watch_loop_run(l, &stop_flag, (int64_t)(wo.duration * 1e9), &d);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
         if (r < 0) {
                 errorf("watch stopped: %s", d.msg[0] ? d.msg : hvs_strerror(r));
                 goto out;
