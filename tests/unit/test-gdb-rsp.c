@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <time.h>
@@ -474,6 +476,89 @@ static void test_closed_stub(void **state) {
         assert_null(c);
 }
 
+
+/* A stub behind a listening socket: accept one client, then speak as stub_main(). */
+struct listener {
+        int lfd;
+        struct stub *s;
+        pthread_t th;
+};
+
+static void *accept_main(void *arg) {
+        struct listener *l = arg;
+        l->s->fd = accept(l->lfd, NULL, NULL);
+        if (l->s->fd >= 0)
+                stub_main(l->s);
+        return NULL;
+}
+
+static void run_listener(struct listener *l, int (*open_fn)(void *), void *arg) {
+        l->s = calloc(1, sizeof *l->s);
+        assert_int_equal(listen(l->lfd, 1), 0);
+        assert_int_equal(pthread_create(&l->th, NULL, accept_main, l), 0);
+        assert_int_equal(open_fn(arg), 0);
+        shutdown(l->s->fd, SHUT_RDWR);
+        pthread_join(l->th, NULL);
+        close(l->s->fd);
+        close(l->lfd);
+        free(l->s);
+}
+
+static int open_and_read(struct rsp *c, int r, hvs_diag *d) {
+        if (r < 0)
+                return r;
+        struct rsp_x86_regs regs;
+        r = rsp_read_regs(c, 1, &regs, d);
+        if (r == 0 && regs.rip != 0xffffffff810d3bc0ull)
+                r = -EBADMSG;
+        rsp_close(c);
+        return r;
+}
+
+static int open_tcp(void *arg) {
+        struct rsp *c = NULL;
+        hvs_diag d = { 0 };
+        int r = rsp_open_tcp("127.0.0.1", *(uint16_t *)arg, 2000, &d, &c, NULL);
+        return open_and_read(c, r, &d);
+}
+
+static int open_unix(void *arg) {
+        struct rsp *c = NULL;
+        hvs_diag d = { 0 };
+        int r = rsp_open_unix(arg, 2000, &d, &c, NULL);
+        return open_and_read(c, r, &d);
+}
+
+static void test_tcp_and_unix(void **state) {
+        struct listener l = { .lfd = socket(AF_INET, SOCK_STREAM, 0) };
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof sa;
+        assert_int_equal(bind(l.lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+        assert_int_equal(getsockname(l.lfd, (struct sockaddr *)&sa, &len), 0);
+        uint16_t port = ntohs(sa.sin_port);
+        run_listener(&l, open_tcp, &port);
+
+        char path[] = "/tmp/hvs-test-rsp-XXXXXX";
+        int tfd = mkstemp(path);
+        assert_true(tfd >= 0);
+        close(tfd);
+        unlink(path);
+        struct sockaddr_un su = { .sun_family = AF_UNIX };
+        snprintf(su.sun_path, sizeof su.sun_path, "%s", path);
+        l = (struct listener){ .lfd = socket(AF_UNIX, SOCK_STREAM, 0) };
+        assert_int_equal(bind(l.lfd, (struct sockaddr *)&su, sizeof su), 0);
+        run_listener(&l, open_unix, path);
+        unlink(path);
+
+        /* Nothing listening; not an address. */
+        struct rsp *c = NULL;
+        hvs_diag d = { 0 };
+        assert_int_equal(rsp_open_tcp("127.0.0.1", port, 500, &d, &c, NULL), -ECONNREFUSED);
+        assert_int_equal(rsp_open_unix(path, 500, &d, &c, NULL), -ENOENT);
+        assert_int_equal(rsp_open_tcp("localhost", port, 500, &d, &c, NULL), -EINVAL);
+        assert_null(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_framer),
@@ -487,6 +572,7 @@ int main(void) {
                 cmocka_unit_test(test_junk_flood),
                 cmocka_unit_test(test_silent_stub_times_out),
                 cmocka_unit_test(test_closed_stub),
+                cmocka_unit_test(test_tcp_and_unix),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
