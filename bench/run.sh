@@ -20,3 +20,9 @@ python3 bench/bench_views.py "$@"
 echo
 echo "== bench/bench_acquire.py (boots the lab guest)"
 python3 bench/bench_acquire.py "$@"
+echo
+echo "== bench/bench_kvm_trace.py (bare-metal guests under -accel kvm; skips without /dev/kvm)"
+python3 bench/bench_kvm_trace.py || true
+echo
+echo "== bench/bench_watch.py (boots the lab guest)"
+python3 bench/bench_watch.py

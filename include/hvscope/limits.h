@@ -147,4 +147,68 @@
 /* Registers without a field of their own kept per vCPU (FPU, SSE, AVX-512). */
 #define HVS_ACQ_MAX_REG_EXTRA 256u
 
+/* hvscope watch (include/hvscope/watch.h). Events per second forwarded in
+ * total; more are counted and summarized ("rate-summary"). */
+#define HVS_WATCH_DEFAULT_RATE 2000u
+/* Events per second forwarded per (source, action). */
+#define HVS_WATCH_DEFAULT_ACTION_RATE 200u
+/* Milliseconds between rate-summary / events-lost reports. */
+#define HVS_WATCH_SUMMARY_MS 1000u
+/* Events held between a source's step and the consumer; beyond: lost, counted. */
+#define HVS_WATCH_MAX_QUEUE 4096u
+/* Sources of one watch loop. */
+#define HVS_WATCH_MAX_SOURCES 16u
+/* (source, action) pairs rate-limited separately; the rest share one bucket. */
+#define HVS_WATCH_MAX_ACTIONS 64u
+/* Bytes kept of one string field of an event (comm, summary, ...). */
+#define HVS_WATCH_MAX_FIELD 1024u
+/* Bytes kept of an event's data_json (a longer one is replaced, not cut). */
+#define HVS_WATCH_MAX_DATA 16384u
+/* Flight recorder: default and highest read rate (Hz). */
+#define HVS_WATCH_FLIGHT_DEFAULT_HZ 2.0
+#define HVS_WATCH_FLIGHT_MAX_HZ 100.0
+/* Flight recorder: complete reads an object must be missing from before it is gone. */
+#define HVS_WATCH_FLIGHT_GONE_AFTER 2u
+/* Flight recorder: bytes of a process command line put in an event. */
+#define HVS_WATCH_MAX_ARGS 1024u
+
+/* Host-kernel tracing, the "kvm" and "vmm-syscall" watch sources (src/trace/). */
+/* Bytes of one tracepoint format file (kvm_pio's is ~1 KB). */
+#define HVS_TRACE_MAX_FORMAT_BYTES (64u << 10)
+/* Fields of one tracepoint format. */
+#define HVS_TRACE_MAX_FIELDS 64u
+/* Bytes of a tracepoint or field name. */
+#define HVS_TRACE_MAX_NAME 64u
+/* Bytes of one raw tracepoint record (a perf record's size is a u16). */
+#define HVS_TRACE_MAX_RAW 65535u
+/* perf events of one source (threads x tracepoints x CPUs). */
+#define HVS_TRACE_MAX_FDS 4096u
+/* Threads attached by one source. */
+#define HVS_TRACE_MAX_THREADS 1024u
+/* Keys (port+direction, address, MSR, reason, syscall) counted per source. */
+#define HVS_TRACE_MAX_KEYS 4096u
+/* Individual events per new key, and per interval over all keys. */
+#define HVS_TRACE_DEFAULT_PER_KEY 8u
+#define HVS_TRACE_DEFAULT_PER_INTERVAL 256u
+/* Rate-summary events per interval (the busiest keys; the rest in one). */
+#define HVS_TRACE_MAX_RATE_EVENTS 64u
+/* Data pages of each CPU's perf ring: default (4 MiB) and most (16 MiB). */
+#define HVS_TRACE_DEFAULT_RING_PAGES 1024u
+#define HVS_TRACE_MAX_RING_PAGES 4096u
+/* All CPUs' rings of one source by default: the default ring is halved until they fit. */
+#define HVS_TRACE_MAX_RING_BYTES (64u << 20)
+
+/* Breakpoint source (src/watch/gdb-rsp.c, bp.c). Bytes of one GDB remote
+ * protocol packet, raw and expanded (QEMU's own limit is 4096). */
+#define HVS_MAX_RSP_PACKET 16384u
+/* Milliseconds one gdbstub command may take before -ETIMEDOUT. */
+#define HVS_RSP_TIMEOUT_MS 3000u
+/* Bytes outside packets skipped while waiting for one reply (then -EBADMSG). */
+#define HVS_RSP_MAX_JUNK 65536u
+/* Hardware breakpoints at once: the four x86 debug address registers. */
+#define HVS_WATCH_BP_MAX 4u
+/* Exec probe: argv entries read, and bytes of one argument or file name. */
+#define HVS_WATCH_BP_MAX_ARGV 64u
+#define HVS_WATCH_BP_MAX_STR 256u
+
 #endif

@@ -10,8 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <hvscope/watch.h>
 #include "hvscope.h"
 #include "vuln-common.h"
 #include "util/util.h"
@@ -21,6 +23,23 @@
  * see before and after an attack (run by --trigger), and set it against the
  * evidence the map says such an attack leaves: captured, missing, and why.
  */
+
+/* What one host-tracing source ("kvm", "vmm-syscall") saw during the attack:
+ * the totals of its per-key rate summaries and its flagged calls. */
+#define ATTACK_TRACE_KEYS 16
+struct attack_trace {
+        hvs_watch_source *src;
+        char why[HVS_DIAG_MSG_MAX];     /* why it could not run */
+        int64_t t0;
+        double secs;
+        hvs_trace_counters c;
+        char tps[256], missing[256];
+        struct { char kind[16], key[24], dir[20]; uint64_t n; } keys[ATTACK_TRACE_KEYS];
+        size_t nkeys;
+        uint64_t by_kind[5];            /* port-io, mmio, msr, hypercall, vm-exit */
+        char flagged[768];              /* vmm-syscall: the flagged calls, in order */
+        uint64_t nflagged;
+};
 
 struct attack {
         const struct vuln_ctx *vc;
@@ -37,6 +56,7 @@ struct attack {
         const char *marker;
         int64_t marker_gpa;
         const char *out;
+        struct attack_trace kvm, sys;   /* host-kernel events during the attack (src/trace/) */
 };
 
 struct ev_row {
@@ -96,6 +116,132 @@ static int64_t find_marker(hvs_mem *m, const char *s) {
                 }
         }
         return -1;
+}
+
+static const char *const trace_kinds[5] = { "port-io", "mmio", "msr", "hypercall", "vm-exit" };
+
+static int trace_event(void *ctx, const hvs_watch_event *ev) {
+        struct attack_trace *at = ctx;
+        if (!strcmp(ev->action, "vmm-syscall") && ev->severity >= 2) {
+                addf(at->flagged, sizeof at->flagged, "%s%s", at->nflagged++ ? "; " : "", ev->summary);
+                return 0;
+        }
+        if (strcmp(ev->action, "rate-summary") || !ev->data_json)
+                return 0;
+        json_object *o = json_tokener_parse(ev->data_json), *v;
+        const char *kind = o && json_object_object_get_ex(o, "kind", &v) ? json_object_get_string(v) : NULL;
+        const char *key = o && json_object_object_get_ex(o, "key_hex", &v) ? json_object_get_string(v)
+                          : o && json_object_object_get_ex(o, "syscall.name", &v) ? json_object_get_string(v) : NULL;
+        const char *dir = o && json_object_object_get_ex(o, "direction", &v) ? json_object_get_string(v) : "";
+        uint64_t n = o && json_object_object_get_ex(o, "count", &v) ? (uint64_t)json_object_get_int64(v) : 0;
+        if (kind && key) {
+                for (int k = 0; k < 5; k++)
+                        if (!strcmp(kind, trace_kinds[k]))
+                                at->by_kind[k] += n;
+                size_t i = 0;
+                while (i < at->nkeys && (strcmp(at->keys[i].kind, kind) || strcmp(at->keys[i].key, key) ||
+                                         strcmp(at->keys[i].dir, dir)))
+                        i++;
+                if (i == at->nkeys && i < ATTACK_TRACE_KEYS) {
+                        snprintf(at->keys[i].kind, sizeof at->keys[i].kind, "%s", kind);
+                        snprintf(at->keys[i].key, sizeof at->keys[i].key, "%s", key);
+                        snprintf(at->keys[i].dir, sizeof at->keys[i].dir, "%s", dir);
+                        at->nkeys++;
+                }
+                if (i < at->nkeys)
+                        at->keys[i].n += n;
+        }
+        json_object_put(o);
+        return 0;
+}
+
+static int64_t mono_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Step the tracing sources until @until (CLOCK_MONOTONIC ns) and, with
+ * @child > 0, until that child exited too (its wait status in *@status):
+ * the rings are read while the attack runs, not only after it. */
+static void trace_pump(struct attack *a, int64_t until, pid_t child, int *status) {
+        struct attack_trace *ts[2] = { &a->kvm, &a->sys };
+        for (;;) {
+                if (child > 0 && waitpid(child, status, WNOHANG) == child)
+                        child = 0;
+                int64_t now = mono_ns();
+                if (child <= 0 && now >= until)
+                        break;
+                struct pollfd pf[2];
+                for (int i = 0; i < 2; i++)
+                        pf[i] = (struct pollfd){ .fd = ts[i]->src ? ts[i]->src->ops->fd(ts[i]->src) : -1, .events = POLLIN };
+                (void)poll(pf, 2, 20);
+                now = mono_ns();
+                for (int i = 0; i < 2; i++)
+                        if (ts[i]->src && ((pf[i].revents & POLLIN) || now >= ts[i]->src->ops->deadline_ns(ts[i]->src)))
+                                (void)ts[i]->src->ops->step(ts[i]->src, now, trace_event, ts[i], NULL);
+        }
+}
+
+static void trace_start(struct attack *a, pid_t qpid) {
+        hvs_trace_opts to = { .sz = sizeof to, .ring_pages = 1024, .interval_ms = 500 };
+        struct attack_trace *ts[2] = { &a->kvm, &a->sys };
+        for (int i = 0; i < 2; i++) {
+                hvs_diag d = { 0 };
+                int r = qpid <= 0 ? HVS_DIAG(&d, -ESRCH, "the QEMU process of this VM is not known")
+                        : i == 0 ? hvs_watch_kvm_new(qpid, &to, &d, &ts[i]->src)
+                                 : hvs_watch_vmm_syscall_new(qpid, &to, &d, &ts[i]->src);
+                if (r < 0) {
+                        ts[i]->src = NULL;
+                        hvs_strlcpy(ts[i]->why, d.msg[0] ? d.msg : hvs_strerror(r), sizeof ts[i]->why);
+                        continue;
+                }
+                ts[i]->t0 = mono_ns();
+                snprintf(ts[i]->tps, sizeof ts[i]->tps, "%s", hvs_watch_trace_tracepoints(ts[i]->src, false));
+                snprintf(ts[i]->missing, sizeof ts[i]->missing, "%s", hvs_watch_trace_tracepoints(ts[i]->src, true));
+        }
+}
+
+static void trace_stop(struct attack *a) {
+        struct attack_trace *ts[2] = { &a->kvm, &a->sys };
+        for (int i = 0; i < 2; i++) {
+                if (!ts[i]->src)
+                        continue;
+                /* a last read, with the summaries of the interval in progress */
+                (void)ts[i]->src->ops->step(ts[i]->src, INT64_MAX / 2, trace_event, ts[i], NULL);
+                ts[i]->secs = (double)(mono_ns() - ts[i]->t0) / 1e9;
+                hvs_watch_trace_counters(ts[i]->src, &ts[i]->c);
+                ts[i]->src->ops->free(ts[i]->src);
+                ts[i]->src = NULL;
+        }
+}
+
+/* The row of an evidence item the "kvm" source collects: @kind indexes
+ * trace_kinds[] (-1: the source does not record this item). */
+static void trace_row(const struct attack_trace *at, int kind, const hvs_vuln_evidence *e, struct ev_row *row) {
+        if (!at->t0) {
+                snprintf(row->detail, sizeof row->detail, "host tracing unavailable: %s", at->why);
+                return;
+        }
+        if (kind < 0) {
+                snprintf(row->detail, sizeof row->detail, "the kvm source does not record this; would need: %s",
+                         e->technique);
+                return;
+        }
+        if (!at->by_kind[kind]) {
+                snprintf(row->detail, sizeof row->detail, "no %s event in %.1f s of tracing (%s%s%s)", trace_kinds[kind],
+                         at->secs, at->tps, at->missing[0] ? "; absent on this kernel: " : "", at->missing);
+                return;
+        }
+        row->status = "captured";
+        addf(row->detail, sizeof row->detail, "%" PRIu64 " %s events in %.1f s", at->by_kind[kind], trace_kinds[kind],
+             at->secs);
+        for (size_t i = 0; i < at->nkeys; i++)
+                if (!strcmp(at->keys[i].kind, trace_kinds[kind]))
+                        addf(row->detail, sizeof row->detail, "; %s %s%s%s: %" PRIu64 " (%.0f/s)", at->keys[i].kind,
+                             at->keys[i].key, at->keys[i].dir[0] ? " " : "", at->keys[i].dir, at->keys[i].n,
+                             (double)at->keys[i].n / (at->secs > 0 ? at->secs : 1));
+        addf(row->detail, sizeof row->detail, "; %" PRIu64 " records lost", at->c.lost);
 }
 
 static void evidence_row(const struct attack *a, const hvs_vuln_evidence *e, const hvs_vuln_collector *col,
@@ -224,6 +370,32 @@ static void evidence_row(const struct attack *a, const hvs_vuln_evidence *e, con
                 addf(row->detail, sizeof row->detail, "%zu vCPUs; vCPU 0: RIP %#" PRIx64 " RAX %#" PRIx64 " RDX %#" PRIx64
                      " CR0 %#" PRIx64 " CR3 %#" PRIx64 "%s", a->regs->n, v->rip, v->gpr[0], v->gpr[3], v->cr0, v->cr3,
                      v->halted > 0 ? " (halted)" : "");
+                return;
+        }
+        if (!strcmp(col->id, "kvm-events")) {
+                static const char *const ids[] = { "pio-mmio-access", "msr-cpuid-access", "hypercall-trace", "vmexit-trace" };
+                static const int kinds[] = { 0, 2, 3, 4 };
+                int kind = -1;
+                for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+                        if (!strcmp(e->id, ids[i]))
+                                kind = kinds[i];
+                trace_row(&a->kvm, kind, e, row);
+                /* MMIO counts with port I/O for pio-mmio-access */
+                if (kind == 0 && a->kvm.by_kind[1] && strcmp(row->status, "captured")) {
+                        row->detail[0] = '\0';
+                        trace_row(&a->kvm, 1, e, row);
+                }
+                return;
+        }
+        if (!strcmp(col->id, "vmm-syscalls")) {
+                if (!a->sys.t0) {
+                        snprintf(row->detail, sizeof row->detail, "host tracing unavailable: %s", a->sys.why);
+                        return;
+                }
+                row->status = "captured";
+                addf(row->detail, sizeof row->detail, "%" PRIu64 " system calls of QEMU in %.1f s (%" PRIu64 " lost); %"
+                     PRIu64 " flagged%s%s", a->sys.c.read, a->sys.secs, a->sys.c.lost, a->sys.nflagged,
+                     a->sys.nflagged ? ": " : "", a->sys.flagged);
                 return;
         }
         snprintf(row->detail, sizeof row->detail, "collector '%s' (hvscope %s) exists but attack-evidence does not run it",
@@ -379,13 +551,32 @@ int vuln_attack(int argc, char **argv) {
                 a.k = NULL;
         }
         attack_collect(&a, false);
+        bool want_trace = false;
+        for (size_t e = 0; e < hvs_vuln_evmap_nevidence(vc.evmap); e++) {
+                const hvs_vuln_evidence *ev = hvs_vuln_evmap_evidence(vc.evmap, e);
+                if ((need[e / 64] & (1ull << (e % 64))) && ev->collector >= 0) {
+                        const char *cid = hvs_vuln_evmap_collector(vc.evmap, (size_t)ev->collector)->id;
+                        want_trace |= !strcmp(cid, "kvm-events") || !strcmp(cid, "vmm-syscalls");
+                }
+        }
+        if (want_trace)
+                trace_start(&a, hvs_mem_get_info(a.mem)->qemu_pid);
         int trig_rc = 0;
         if (trigger) {
                 fflush(stdout);
-                trig_rc = system(trigger);
-                struct timespec ts = { settle / 1000, (long)(settle % 1000) * 1000000L };
-                nanosleep(&ts, NULL);
+                pid_t child = fork();
+                if (child == 0) {
+                        execl("/bin/sh", "sh", "-c", trigger, (char *)NULL);
+                        _exit(127);
+                }
+                if (child < 0)
+                        trig_rc = -1;
+                else
+                        trace_pump(&a, 0, child, &trig_rc);
         }
+        if (trigger || want_trace)      /* without a trigger: a window of --settle to trace what runs */
+                trace_pump(&a, mono_ns() + (int64_t)settle * 1000000, 0, NULL);
+        trace_stop(&a);
         attack_collect(&a, true);
         if (a.marker)
                 a.marker_gpa = find_marker(a.mem, a.marker);
@@ -494,6 +685,7 @@ int vuln_attack(int argc, char **argv) {
         json_object_put(arr);
         rc = 0;
 out:
+        trace_stop(&a);
         hvs_task_list_free(a.t0);
         hvs_task_list_free(a.t1);
         hvs_module_list_free(a.m0);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bp-internal.h - the argument decoders of the breakpoint source (bp.c),
+ * apart from the gdbstub so that unit tests run them on a fake guest.
+ *
+ * A decoder gets the registers of the vCPU that stopped at a probed
+ * function's first instruction (System V: arguments in rdi, rsi, rdx, rcx,
+ * r8, r9) and reads what they point to through the kernel's page tables
+ * (and, for user pointers, the current process's). Every read is bounded;
+ * what cannot be read is left out and the event says so
+ * ("hvscope.partial": true): a hit is never dropped for a bad pointer.
+ */
+#ifndef HVS_WATCH_BP_INTERNAL_H
+#define HVS_WATCH_BP_INTERNAL_H
+
+#include <hvscope/watch.h>
+#include "os/linux/linux-internal.h"
+#include "watch/gdb-rsp.h"
+
+enum bp_kind { BP_EXEC, BP_CREDS, BP_MODULE, BP_CONNECT, BP_FUNC };
+
+/* Kernel field offsets the decoders need beyond k->off; LX_ABSENT = absent. */
+struct bp_offsets {
+        uint32_t regs_di, regs_si;              /* struct pt_regs (the syscall's user registers) */
+        uint32_t module_name, module_name_size;
+        uint32_t skc_daddr, skc_rcv_saddr, skc_dport, skc_num, skc_family, skc_v6_daddr, skc_v6_rcv_saddr;
+        uint64_t current_task;                  /* per-CPU offset of the current task pointer */
+};
+
+/* The decoded event, in buffers of its own (the hvs_watch_event points into them). */
+struct bp_event {
+        hvs_watch_event ev;
+        char comm[17];
+        char summary[512];
+        char data[8192];
+};
+
+/*
+ * bp_current() - the task current on a vCPU: *(GS base + o->current_task);
+ * GS base is @regs->gs_base in kernel mode, else @regs->k_gs_base.
+ * Return: 0; -EFAULT; -ENOENT (no per-CPU base).
+ */
+int bp_current(hvs_linux *k, const struct bp_offsets *o, const struct rsp_x86_regs *regs, uint64_t *ret);
+
+/*
+ * bp_decode() - fill @out for a hit of a probe of @kind on function @func at
+ * host time @ts_ns, by the task at @task (0 = unknown).
+ * Return: 0 (always emits; what could not be read is marked partial);
+ * -EINVAL for a bad @kind.
+ */
+int bp_decode(hvs_linux *k, const struct bp_offsets *o, enum bp_kind kind, const char *func,
+              const struct rsp_x86_regs *regs, uint64_t task, int64_t ts_ns, struct bp_event *out);
+
+#endif
