@@ -147,4 +147,13 @@
 /* Registers without a field of their own kept per vCPU (FPU, SSE, AVX-512). */
 #define HVS_ACQ_MAX_REG_EXTRA 256u
 
+/* Findings one triage run keeps (more are counted as dropped). */
+#define HVS_MAX_FINDINGS 10000u
+/* Bytes of one finding's evidence JSON. */
+#define HVS_MAX_FINDING_EVIDENCE (64u << 10)
+/* Bytes of guest memory one triage scan (YARA, structure scans) reads. */
+#define HVS_TRIAGE_SCAN_MAX_BYTES (256ull << 20)
+/* Milliseconds one triage check runs before it stops and says so. */
+#define HVS_TRIAGE_TIME_BUDGET_MS 10000u
+
 #endif
