@@ -15,12 +15,22 @@
 /* hidden processes and modules (hidden.c ...) */
 /* kernel integrity (integrity.c ...) */
 /* process anomalies (proc-anomalies.c) */
+TRIAGE_CHECK(triage_fileless_exe);
+TRIAGE_CHECK(triage_wx_memory);
+TRIAGE_CHECK(triage_reverse_shell);
+TRIAGE_CHECK(triage_root_from_user);
+TRIAGE_CHECK(triage_kthread_masquerade);
 /* YARA (yara.c) */
 
 static const hvs_triage_check checks[] = {
         /* ---- hidden processes and modules ---- */
         /* ---- kernel integrity ---- */
         /* ---- process anomalies ---- */
+        { "fileless-exe", "executables deleted or run from a memfd", triage_fileless_exe },
+        { "wx-memory", "anonymous memory both writable and executable", triage_wx_memory },
+        { "reverse-shell", "shells and interpreters whose standard streams are TCP sockets", triage_reverse_shell },
+        { "root-from-user", "root processes under a non-root parent with no set-UID executable", triage_root_from_user },
+        { "kthread-masquerade", "user processes named like kernel threads", triage_kthread_masquerade },
         /* ---- YARA ---- */
 };
 

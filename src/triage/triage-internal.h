@@ -7,7 +7,13 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include <hvscope/triage.h>
+#include <hvscope/linux.h>
 #include "util/util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(hvs_task_list *, hvs_task_list_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(hvs_vma_list *, hvs_vma_list_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(hvs_socket_list *, hvs_socket_list_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(hvs_files_list *, hvs_files_list_free)
 
 /* Declares (or, followed by a body, defines) a check of the table in checks.c. */
 #define TRIAGE_CHECK(fn) int fn(hvs_session *s, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag)

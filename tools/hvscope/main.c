@@ -150,6 +150,7 @@ static const struct command {
         { "case", cmd_case, "the case: info, log (chain of custody), verify, diff A B" },
         { "timeline", cmd_timeline, "everything in a case with a time, in order (table, ECS NDJSON, Timesketch CSV)" },
         { "report", cmd_report, "the case as one self-contained HTML page (report -o FILE.html)" },
+        { "triage", cmd_triage, "detection checks: hidden processes, hooks, reverse shells, YARA (findings)" },
 };
 
 bool hvscope_has_command(const char *name) {
