@@ -155,5 +155,7 @@
 #define HVS_TRIAGE_SCAN_MAX_BYTES (256ull << 20)
 /* Milliseconds one triage check runs before it stops and says so. */
 #define HVS_TRIAGE_TIME_BUDGET_MS 10000u
+/* Bytes of one YARA rules file (hvscope triage --yara). */
+#define HVS_MAX_YARA_RULES_BYTES (16u << 20)
 
 #endif

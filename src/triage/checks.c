@@ -21,6 +21,7 @@ TRIAGE_CHECK(triage_reverse_shell);
 TRIAGE_CHECK(triage_root_from_user);
 TRIAGE_CHECK(triage_kthread_masquerade);
 /* YARA (yara.c) */
+TRIAGE_CHECK(triage_yara);
 
 static const hvs_triage_check checks[] = {
         /* ---- hidden processes and modules ---- */
@@ -32,6 +33,7 @@ static const hvs_triage_check checks[] = {
         { "root-from-user", "root processes under a non-root parent with no set-UID executable", triage_root_from_user },
         { "kthread-masquerade", "user processes named like kernel threads", triage_kthread_masquerade },
         /* ---- YARA ---- */
+        { "yara", "user YARA rules (--yara) over process and kernel memory", triage_yara },
 };
 
 const hvs_triage_check *hvs_triage_checks(size_t *n) {
