@@ -14,6 +14,9 @@
 /* ---- prototypes ---- */
 /* hidden processes and modules (hidden.c ...) */
 /* kernel integrity (integrity.c ...) */
+TRIAGE_CHECK(triage_check_syscalls);
+TRIAGE_CHECK(triage_check_idt);
+TRIAGE_CHECK(triage_check_inline_hooks);
 /* process anomalies (proc-anomalies.c) */
 TRIAGE_CHECK(triage_fileless_exe);
 TRIAGE_CHECK(triage_wx_memory);
@@ -26,6 +29,9 @@ TRIAGE_CHECK(triage_yara);
 static const hvs_triage_check checks[] = {
         /* ---- hidden processes and modules ---- */
         /* ---- kernel integrity ---- */
+        { "syscall-hook", "system call tables and x64_sys_call point only at kernel handlers", triage_check_syscalls },
+        { "idt-hook", "interrupt gates (IDTR of each vCPU) point into kernel text", triage_check_idt },
+        { "inline-hook", "no detour at the start of sensitive kernel functions (capstone)", triage_check_inline_hooks },
         /* ---- process anomalies ---- */
         { "fileless-exe", "executables deleted or run from a memfd", triage_fileless_exe },
         { "wx-memory", "anonymous memory both writable and executable", triage_wx_memory },
