@@ -9,7 +9,8 @@
  *     mappings of deleted or memfd files (a read-only mapping of a file that
  *     exists is that file: scan the disk for it). Special mappings ([vdso],
  *     [vvar]) are skipped.
- *   - the kernel image (_text.._end: text, read-only data, data, bss) and
+ *   - the kernel image's text, read-only data, data and bss (not its freed
+ *     init memory and gaps, reused as ordinary pages after boot) and
  *     each module's memory (base, size of the modules view).
  * Memory is read through the guest's page tables page by page; pages not
  * present read as zeros. Regions are scanned in chunks of YARA_CHUNK bytes:
@@ -228,21 +229,36 @@ static int scan_processes(struct scan *sc, hvs_linux *k, hvs_findings *out) {
         return 0;
 }
 
+/* The kernel image's sections that stay: not _text.._end whole, whose gaps
+ * (init memory, the padding after text and rodata) are freed after boot and
+ * reused as ordinary pages, process memory included. */
+static const struct {
+        const char *start, *end, *name;
+} kernel_sections[] = {
+        { "_stext", "_etext", "kernel text" },
+        { "__start_rodata", "__end_rodata", "kernel rodata" },
+        { "_sdata", "_edata", "kernel data" },
+        { "__bss_start", "__bss_stop", "kernel bss" },
+};
+
 static int scan_kernel(struct scan *sc, hvs_linux *k, hvs_findings *out) {
         hvs_vas *kv = hvs_linux_kernel_vas(k);
-        const hvs_linux_info *info = hvs_linux_get_info(k);
-        uint64_t text = info->text_va, end = 0;
+        hvs_profile *p = hvs_linux_profile(k);
         int e = 0;
-        if (hvs_profile_symbol(hvs_linux_profile(k), "_end", &end) >= 0 && end > text && end - text < (1ull << 30)) {
+        for (size_t i = 0; i < ARRAY_SIZE(kernel_sections) && !triage_budget_over(&sc->b); i++) {
+                uint64_t start, end;
+                if (hvs_profile_symbol(p, kernel_sections[i].start, &start) < 0 ||
+                    hvs_profile_symbol(p, kernel_sections[i].end, &end) < 0 || end <= start || end - start > (1ull << 30))
+                        continue;
                 sc->regions++;
-                if ((e = scan_range(sc, kv, text, end - text)) < 0)
+                if ((e = scan_range(sc, kv, start, end - start)) < 0)
                         return e;
                 if (sc->nhits) {
                         json_object *owner = json_object_new_object();
-                        json_object_object_add(owner, "area", json_object_new_string("kernel image"));
-                        json_object_object_add(owner, "start", triage_json_addr(text));
+                        json_object_object_add(owner, "area", json_object_new_string(kernel_sections[i].name));
+                        json_object_object_add(owner, "start", triage_json_addr(start));
                         json_object_object_add(owner, "end", triage_json_addr(end));
-                        e = flush_hits(sc, out, NULL, "the kernel image", owner);
+                        e = flush_hits(sc, out, NULL, kernel_sections[i].name, owner);
                         json_object_put(owner);
                         if (e < 0)
                                 return e;
