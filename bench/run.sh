@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark; each prints its own figures. Not a test:
 # nothing here passes or fails on timing. Arguments (--runs N, --hvscope PATH)
-# go to every lab-guest benchmark: bench_ps.py, bench_views.py, bench_acquire.py.
+# go to every lab-guest benchmark: bench_ps.py, bench_views.py, bench_acquire.py, bench_triage.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,3 +20,6 @@ python3 bench/bench_views.py "$@"
 echo
 echo "== bench/bench_acquire.py (boots the lab guest)"
 python3 bench/bench_acquire.py "$@"
+echo
+echo "== bench/bench_triage.py (boots the lab guest)"
+python3 bench/bench_triage.py "$@"
