@@ -17,6 +17,8 @@
 TRIAGE_CHECK(triage_check_syscalls);
 TRIAGE_CHECK(triage_check_idt);
 TRIAGE_CHECK(triage_check_inline_hooks);
+TRIAGE_CHECK(triage_check_ftrace);
+TRIAGE_CHECK(triage_check_kprobes);
 /* process anomalies (proc-anomalies.c) */
 TRIAGE_CHECK(triage_fileless_exe);
 TRIAGE_CHECK(triage_wx_memory);
@@ -32,6 +34,8 @@ static const hvs_triage_check checks[] = {
         { "syscall-hook", "system call tables and x64_sys_call point only at kernel handlers", triage_check_syscalls },
         { "idt-hook", "interrupt gates (IDTR of each vCPU) point into kernel text", triage_check_idt },
         { "inline-hook", "no detour at the start of sensitive kernel functions (capstone)", triage_check_inline_hooks },
+        { "ftrace-hook", "ftrace callbacks registered from modules, and what they trace", triage_check_ftrace },
+        { "kprobe-hook", "kprobes whose handlers are in modules", triage_check_kprobes },
         /* ---- process anomalies ---- */
         { "fileless-exe", "executables deleted or run from a memfd", triage_fileless_exe },
         { "wx-memory", "anonymous memory both writable and executable", triage_wx_memory },

@@ -255,6 +255,8 @@ TRIAGE_CHECK(triage_check_inline_hooks) {
         have_h = true;
         struct kint_entry_env env;
         kint_entry_env_init(&c, &env);
+        struct kint_ftrace_ops ops[64];
+        size_t nops = kint_ftrace_ops(&c, ops, ARRAY_SIZE(ops));
         unsigned checked = 0, traced = 0;
         for (size_t i = 0; i < set.n; i++) {
                 uint64_t a = set.v[i], start, end;
@@ -277,9 +279,45 @@ TRIAGE_CHECK(triage_check_inline_hooks) {
                         traced++;
                         continue;       /* ftrace-hook names the ops; counted below */
                 }
+                /* A call at the ftrace site to an ftrace_ops' own trampoline: ftrace at work; who it
+                 * serves decides (a module's callback: ftrace-hook reports it too). */
+                const struct kint_ftrace_ops *fo = NULL;
+                for (size_t j = 0; e.kind == KINT_ENTRY_TRAMPOLINE && j < nops; j++)
+                        if (ops[j].trampoline && ops[j].trampoline == e.target)
+                                fo = &ops[j];
                 const struct kint_module *m = NULL;
                 enum kint_where w = kint_where(&c, e.target, &m);
                 char title[512], tsym[160];
+                if (fo) {
+                        const struct kint_module *cm = NULL;
+                        enum kint_where cw = kint_where(&c, fo->callback, &cm);
+                        char cb[160];
+                        kint_symname(&c, fo->callback, cb, sizeof cb);
+                        if (cw == KINT_IN_KERNEL) {
+                                traced++;
+                                continue;
+                        }
+                        snprintf(title, sizeof title, "%s traced through an ftrace trampoline for %s%s", name,
+                                 cm ? "module " : "", cm ? cm->name : kint_where_name(cw));
+                        json_object *ev = json_object_new_object();
+                        if (ev) {
+                                json_object_object_add(ev, "function", json_object_new_string(name));
+                                json_object_object_add(ev, "function_addr", triage_json_addr(a));
+                                json_object_object_add(ev, "kind", json_object_new_string("ftrace-trampoline"));
+                                json_object_object_add(ev, "insn", json_object_new_string(e.insn));
+                                json_object_object_add(ev, "ftrace_ops", triage_json_addr(fo->ops));
+                                kint_json_target(&c, ev, "trampoline", e.target);
+                                kint_json_target(&c, ev, "callback", fo->callback);
+                                if (cm)
+                                        json_object_object_add(ev, "module", json_object_new_string(cm->name));
+                        }
+                        if ((r = triage_add(out, HVS_SEV_MEDIUM, CHECK_ID, -1, a, title,
+                                            "The function's ftrace site calls a trampoline of a registered "
+                                            "ftrace_ops whose callback is outside kernel text (see ftrace-hook).",
+                                            "T1014", ev)) < 0)
+                                goto done;
+                        continue;
+                }
                 kint_symname(&c, e.target, tsym, sizeof tsym);
                 switch (e.kind) {
                 case KINT_ENTRY_INT3:

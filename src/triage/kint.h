@@ -90,6 +90,18 @@ void kint_json_target(struct kint *c, json_object *o, const char *key, uint64_t 
 /* The module owning @addr or, for kernel text, the empty string: for titles. */
 const char *kint_owner(const struct kint *c, uint64_t addr);
 
+/* ---- ftrace (ftrace-kprobes.c) ---- */
+
+/* A registered ftrace_ops: its trampoline and its callback. */
+struct kint_ftrace_ops {
+        uint64_t ops, trampoline, callback;
+};
+/*
+ * kint_ftrace_ops() - up to @cap registered ftrace_ops (bounded, cycle-checked walk of ftrace_ops_list).
+ * Return: how many were stored (0 when ftrace is unknown or unreadable).
+ */
+size_t kint_ftrace_ops(struct kint *c, struct kint_ftrace_ops *v, size_t cap);
+
 /* ---- IDT gates (idt.c) ---- */
 
 struct kint_gate {
