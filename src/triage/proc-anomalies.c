@@ -129,10 +129,7 @@ static json_object *exe_json(const struct triage_exe *x) {
         return o;
 }
 
-static int get_tasks(hvs_session *s, hvs_task_list **ret, hvs_diag *diag) {
-        hvs_linux *k = hvs_session_linux(s);
-        if (!k)
-                return HVS_DIAG(diag, -ENOENT, "no Linux kernel view");
+static int get_tasks(hvs_linux *k, hvs_task_list **ret, hvs_diag *diag) {
         int e = hvs_linux_tasks(k, ret);
         if (e < 0)
                 return HVS_DIAG(diag, e, "cannot walk the task list: %s", hvs_linux_errmsg(k));
@@ -177,11 +174,10 @@ static const hvs_task *find_pid(const hvs_task **v, size_t n, int32_t pid) {
 
 #define ID_FILELESS "fileless-exe"
 
-TRIAGE_CHECK(triage_fileless_exe) {
-        hvs_linux *k = hvs_session_linux(s);
+int triage_fileless_exe_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         _cleanup_(hvs_task_list_freep) hvs_task_list *l = NULL;
         struct exe_reader r;
-        int e = get_tasks(s, &l, diag);
+        int e = get_tasks(k, &l, diag);
         if (e < 0 || (e = exe_reader_init(k, &r, diag)) < 0)
                 return e;
         struct triage_budget b;
@@ -224,10 +220,9 @@ TRIAGE_CHECK(triage_fileless_exe) {
 
 #define ID_WX "wx-memory"
 
-TRIAGE_CHECK(triage_wx_memory) {
-        hvs_linux *k = hvs_session_linux(s);
+int triage_wx_memory_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         _cleanup_(hvs_task_list_freep) hvs_task_list *l = NULL;
-        int e = get_tasks(s, &l, diag);
+        int e = get_tasks(k, &l, diag);
         if (e < 0)
                 return e;
         struct triage_budget b;
@@ -333,15 +328,16 @@ static void endpoint(const hvs_socket *k, bool remote, char *buf, size_t cap) {
         snprintf(buf, cap, k->family == HVS_AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-TRIAGE_CHECK(triage_reverse_shell) {
-        hvs_linux *k = hvs_session_linux(s);
+int triage_reverse_shell_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         _cleanup_(hvs_task_list_freep) hvs_task_list *l = NULL;
         _cleanup_free_ const hvs_task **idx = NULL;
         _cleanup_(hvs_socket_list_freep) hvs_socket_list *sl = NULL;
         struct exe_reader r;
-        int e = get_tasks(s, &l, diag);
-        if (e < 0 || (e = exe_reader_init(k, &r, diag)) < 0)
+        int e = get_tasks(k, &l, diag);
+        if (e < 0)
                 return e;
+        hvs_diag ignored = { 0 };
+        bool exes = exe_reader_init(k, &r, &ignored) >= 0;      /* names only help here */
         if ((e = hvs_linux_sockets(k, HVS_NET_TCP | HVS_NET_OWNERS, &sl)) < 0)
                 return HVS_DIAG(diag, e, "cannot list sockets: %s", hvs_linux_errmsg(k));
         if (!(idx = by_pid(l)))
@@ -382,7 +378,7 @@ TRIAGE_CHECK(triage_reverse_shell) {
                 if (!fds)
                         continue;
                 struct triage_exe x;
-                bool have_exe = triage_task_exe(&r, t, &x) >= 0;
+                bool have_exe = exes && triage_task_exe(&r, t, &x) >= 0;
                 const char *tech = triage_interpreter(t->comm);
                 if (!tech && have_exe)
                         tech = triage_interpreter(x.path);
@@ -435,14 +431,16 @@ TRIAGE_CHECK(triage_reverse_shell) {
 
 #define ID_ROOT "root-from-user"
 
-TRIAGE_CHECK(triage_root_from_user) {
-        hvs_linux *k = hvs_session_linux(s);
+int triage_root_from_user_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         _cleanup_(hvs_task_list_freep) hvs_task_list *l = NULL;
         _cleanup_free_ const hvs_task **idx = NULL;
         struct exe_reader r;
-        int e = get_tasks(s, &l, diag);
-        if (e < 0 || (e = exe_reader_init(k, &r, diag)) < 0)
+        int e = get_tasks(k, &l, diag);
+        if (e < 0)
                 return e;
+        hvs_diag ignored = { 0 };
+        /* Without the executable's mode every root child of a user is reported, saying so. */
+        bool exes = exe_reader_init(k, &r, &ignored) >= 0;
         if (!(idx = by_pid(l)))
                 return HVS_DIAG(diag, -ENOMEM, "out of memory");
         for (size_t i = 0; i < l->n; i++) {
@@ -454,7 +452,7 @@ TRIAGE_CHECK(triage_root_from_user) {
                         continue;
                 /* A set-UID-root executable explains it (su, sudo, passwd...). */
                 struct triage_exe x;
-                bool have_exe = triage_task_exe(&r, t, &x) >= 0;
+                bool have_exe = exes && triage_task_exe(&r, t, &x) >= 0;
                 if (have_exe && (x.mode & S_ISUID_) && (x.mode & S_IXUSR_) && x.uid_known && x.uid == 0)
                         continue;
                 json_object *ev = json_object_new_object();
@@ -462,6 +460,8 @@ TRIAGE_CHECK(triage_root_from_user) {
                 json_object_object_add(ev, "parent", task_json(p));
                 if (have_exe)
                         json_object_object_add(ev, "executable", exe_json(&x));
+                else
+                        json_object_object_add(ev, "executable_unknown", json_object_new_boolean(true));
                 char title[256];
                 snprintf(title, sizeof title, "process %d (%s) runs as root under process %d (%s, uid %" PRIu32
                          ") with no set-UID executable", t->pid, t->comm, p->pid, p->comm, p->uid);
@@ -514,9 +514,9 @@ static bool known_kthread_name(const char *comm) {
         return false;
 }
 
-TRIAGE_CHECK(triage_kthread_masquerade) {
+int triage_kthread_masquerade_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         _cleanup_(hvs_task_list_freep) hvs_task_list *l = NULL;
-        int e = get_tasks(s, &l, diag);
+        int e = get_tasks(k, &l, diag);
         if (e < 0)
                 return e;
         for (size_t i = 0; i < l->n; i++) {
@@ -565,3 +565,16 @@ TRIAGE_CHECK(triage_kthread_masquerade) {
                 return HVS_DIAG(diag, e, "cannot add a finding");
         return 0;
 }
+
+/* ---- the checks of the table: the kernel view of the session ---- */
+
+#define ON_LINUX(fn)                                                                    \
+        TRIAGE_CHECK(fn) {                                                              \
+                hvs_linux *k = hvs_session_linux(s);                                    \
+                return k ? fn##_k(k, o, out, diag) : HVS_DIAG(diag, -ENOENT, "no Linux kernel view"); \
+        }
+ON_LINUX(triage_fileless_exe)
+ON_LINUX(triage_wx_memory)
+ON_LINUX(triage_reverse_shell)
+ON_LINUX(triage_root_from_user)
+ON_LINUX(triage_kthread_masquerade)

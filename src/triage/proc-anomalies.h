@@ -5,6 +5,7 @@
 
 #include <hvscope/linux.h>
 #include <hvscope/limits.h>
+#include <hvscope/triage.h>
 
 /* What mm->exe_file says about a process's executable (fields 0 when unread). */
 struct triage_exe {
@@ -29,5 +30,13 @@ int triage_task_exe(struct exe_reader *r, const hvs_task *t, struct triage_exe *
  * or argv[0]: its base name counts, a login shell's '-' is ignored); NULL
  * when @name is none of them. */
 const char *triage_interpreter(const char *name);
+
+/* The checks on a kernel view (the table's entries call these with the
+ * session's view; unit tests with a fake kernel's). As hvs_triage_check_fn. */
+int triage_fileless_exe_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_wx_memory_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_reverse_shell_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_root_from_user_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_kthread_masquerade_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
 
 #endif
