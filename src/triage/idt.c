@@ -34,8 +34,10 @@ void kint_gate_decode(const uint8_t raw[16], struct kint_gate *ret) {
         ret->present = raw[5] >> 7;
 }
 
-/* Bytes of one stub of early_idt_handler_array (EARLY_IDT_HANDLER_SIZE, arch/x86/include/asm/segment.h). */
+/* Bytes of one stub of early_idt_handler_array (EARLY_IDT_HANDLER_SIZE, arch/x86/include/asm/segment.h):
+ * 9, plus 4 for the endbr64 of kernels built with IBT (6.12). */
 #define EARLY_IDT_HANDLER_SIZE 9u
+#define ENDBR_INSN_SIZE 4u
 
 static int check_table(struct kint *c, uint64_t base, const char *source, hvs_findings *out, unsigned *ret_gates,
                        unsigned *ret_early) {
@@ -61,7 +63,8 @@ static int check_table(struct kint *c, uint64_t base, const char *source, hvs_fi
                  * their boot stub, freed with init memory, never raised by the CPU. The kernel's own. */
                 uint64_t early;
                 if (v < 32 && w == KINT_IN_INITTEXT && kint_sym(c, "early_idt_handler_array", &early) == 0 &&
-                    g.offset == early + (uint64_t)v * EARLY_IDT_HANDLER_SIZE) {
+                    (g.offset == early + (uint64_t)v * EARLY_IDT_HANDLER_SIZE ||
+                     g.offset == early + (uint64_t)v * (EARLY_IDT_HANDLER_SIZE + ENDBR_INSN_SIZE))) {
                         (*ret_early)++;
                         continue;
                 }
