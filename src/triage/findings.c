@@ -63,6 +63,7 @@ static bool json_is_object(const char *s) {
         json_tokener *t = json_tokener_new_ex(32);
         if (!t)
                 return false;
+        json_tokener_set_flags(t, JSON_TOKENER_STRICT);
         json_object *o = json_tokener_parse_ex(t, s, (int)len);
         bool ok = o && json_tokener_get_error(t) == json_tokener_success && json_object_is_type(o, json_type_object);
         if (ok) {
