@@ -19,6 +19,7 @@ TRIAGE_CHECK(triage_check_idt);
 TRIAGE_CHECK(triage_check_inline_hooks);
 TRIAGE_CHECK(triage_check_ftrace);
 TRIAGE_CHECK(triage_check_kprobes);
+TRIAGE_CHECK(triage_check_bpf);
 /* process anomalies (proc-anomalies.c) */
 TRIAGE_CHECK(triage_fileless_exe);
 TRIAGE_CHECK(triage_wx_memory);
@@ -36,6 +37,7 @@ static const hvs_triage_check checks[] = {
         { "inline-hook", "no detour at the start of sensitive kernel functions (capstone)", triage_check_inline_hooks },
         { "ftrace-hook", "ftrace callbacks registered from modules, and what they trace", triage_check_ftrace },
         { "kprobe-hook", "kprobes whose handlers are in modules", triage_check_kprobes },
+        { "bpf-programs", "loaded eBPF programs and links; tracing/network ones on syscalls or the network path", triage_check_bpf },
         /* ---- process anomalies ---- */
         { "fileless-exe", "executables deleted or run from a memfd", triage_fileless_exe },
         { "wx-memory", "anonymous memory both writable and executable", triage_wx_memory },
