@@ -209,8 +209,12 @@ static int on_link(void *ud, uint64_t link) {
 }
 
 TRIAGE_CHECK(triage_check_bpf) {
+        return triage_check_bpf_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_bpf_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         struct kint c;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         struct xa_off xo;

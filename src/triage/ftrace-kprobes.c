@@ -139,9 +139,13 @@ size_t kint_ftrace_ops(struct kint *c, struct kint_ftrace_ops *v, size_t cap) {
 }
 
 TRIAGE_CHECK(triage_check_ftrace) {
+        return triage_check_ftrace_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_ftrace_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         static const char *const CHECK = "ftrace-hook";
         struct kint c;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         struct ft_off off;
@@ -340,9 +344,13 @@ static void kp_aggr(struct kp_walk *w, uint64_t aggr) {
 }
 
 TRIAGE_CHECK(triage_check_kprobes) {
+        return triage_check_kprobes_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_kprobes_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         static const char *const CHECK = "kprobe-hook";
         struct kint c;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         struct kp_off off;

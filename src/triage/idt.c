@@ -100,8 +100,12 @@ static int check_table(struct kint *c, uint64_t base, const char *source, hvs_fi
 }
 
 TRIAGE_CHECK(triage_check_idt) {
+        return triage_check_idt_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_idt_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         struct kint c;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         uint64_t bases[MAX_TABLES];
@@ -113,7 +117,7 @@ TRIAGE_CHECK(triage_check_idt) {
                            hvs_vas_translate(c.as, HVS_GVA(idt_table), &idt_pa) == 0;
         const hvs_vcpu_regs *regs = NULL;
         size_t nregs = 0;
-        if (hvs_mem_vcpus(hvs_session_mem(s), &regs, &nregs) < 0)
+        if (hvs_mem_vcpus(hvs_vas_mem(c.as), &regs, &nregs) < 0)
                 nregs = 0;
         for (size_t i = 0; i < nregs; i++) {
                 if (!(regs[i].valid & HVS_REG_DT))

@@ -234,12 +234,16 @@ static enum hvs_severity severity_of(const struct kint *c, const struct kint_ent
 }
 
 TRIAGE_CHECK(triage_check_inline_hooks) {
+        return triage_check_inline_hooks_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_inline_hooks_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         struct kint c;
         struct triage_budget b;
         struct fnset set = { 0 };
         size_t h = 0;
         bool have_h = false;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         triage_budget_init(&b, o);

@@ -19,8 +19,8 @@ int kint_sym(struct kint *c, const char *name, uint64_t *ret) {
         return hvs_profile_symbol(c->p, name, ret);
 }
 
-int kint_open(hvs_session *s, hvs_diag *diag, struct kint *ret) {
-        struct kint c = { .k = hvs_session_linux(s) };
+int kint_open(hvs_linux *k, hvs_diag *diag, struct kint *ret) {
+        struct kint c = { .k = k };
         if (!c.k)
                 return HVS_DIAG(diag, -EINVAL, "no kernel in this session");
         c.as = hvs_linux_kernel_vas(c.k);

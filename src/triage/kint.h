@@ -64,7 +64,7 @@ enum kint_where {
  * Return: 0 (a failed module walk is kept in mods_partial/mods_err); -ENOENT
  * when _text/_etext are not known; the errors of hvs_profile_ksyms(); -ENOMEM.
  */
-int kint_open(hvs_session *s, hvs_diag *diag, struct kint *ret);
+int kint_open(hvs_linux *k, hvs_diag *diag, struct kint *ret);
 void kint_close(struct kint *c);
 
 /* Where @addr is; @ret_mod (nullable) gets the module for KINT_IN_MODULE. */
@@ -89,6 +89,15 @@ void kint_json_target(struct kint *c, json_object *o, const char *key, uint64_t 
 
 /* The module owning @addr or, for kernel text, the empty string: for titles. */
 const char *kint_owner(const struct kint *c, uint64_t addr);
+
+/* The checks on a kernel view (the TRIAGE_CHECK functions call these with the session's kernel; unit tests
+ * with a fake one). */
+int triage_check_syscalls_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_check_idt_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_check_inline_hooks_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_check_ftrace_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_check_kprobes_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
+int triage_check_bpf_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag);
 
 /* ---- ftrace (ftrace-kprobes.c) ---- */
 

@@ -214,9 +214,13 @@ static int check_dispatcher(struct kint *c, const char *fn_name, hvs_findings *o
 }
 
 TRIAGE_CHECK(triage_check_syscalls) {
+        return triage_check_syscalls_k(hvs_session_linux(s), o, out, diag);
+}
+
+int triage_check_syscalls_k(hvs_linux *k, const hvs_triage_opts *o, hvs_findings *out, hvs_diag *diag) {
         struct kint c;
         struct triage_budget b;
-        int r = kint_open(s, diag, &c);
+        int r = kint_open(k, diag, &c);
         if (r < 0)
                 return r;
         triage_budget_init(&b, o);

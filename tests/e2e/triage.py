@@ -83,6 +83,44 @@ def expect_yara(f, kv, ctx):
     return got.startswith("HVSCOPE-LAB-YARA-MARKER"), f"guest memory at {f['address']}: {got!r}"
 
 
+def expect_syscall_hook(f, kv, ctx):
+    """sys_call_table[nr] names the syscall and the module; the guest's kallsyms and /proc/modules agree."""
+    ev = f.get("evidence") or {}
+    nr = int(kv["nr"])
+    table = int(kv["table"], 16)
+    target = int((ev.get("target") or {}).get("addr", "0"), 16)
+    if (ev.get("index"), ev.get("syscall"), ev.get("module")) != (nr, kv["syscall"], kv["module"]):
+        return False, f"index {ev.get('index')} syscall {ev.get('syscall')} module {ev.get('module')}"
+    if int(f.get("address") or "0", 16) != table + 8 * nr or f["severity"] not in ("high", "critical"):
+        return False, f"address {f.get('address')} != table 0x{table:x} + 8*{nr}, severity {f['severity']}"
+    mods = ctx.guest(f"grep '^{kv['module']} ' /proc/modules").split()
+    if len(mods) < 6:
+        return False, f"guest /proc/modules: {mods}"
+    base, size = int(mods[5], 16), int(mods[1])
+    return base <= target < base + size, f"target 0x{target:x} in guest's {kv['module']} [0x{base:x}, +{size})"
+
+
+def expect_kprobe_hook(f, kv, ctx):
+    """The kprobe on __x64_sys_kill with the module's handler; the guest's debugfs kprobes list has it."""
+    ev = f.get("evidence") or {}
+    probed = (ev.get("probed") or {}).get("addr", "")
+    if ev.get("module") != kv["module"] or ev.get("symbol_name") != "__x64_sys_kill":
+        return False, f"module {ev.get('module')} symbol {ev.get('symbol_name')}"
+    lst = ctx.guest("mount -t debugfs none /sys/kernel/debug 2>/dev/null; cat /sys/kernel/debug/kprobes/list")
+    ok = any(l.split()[0] == probed[2:] and "__x64_sys_kill" in l for l in lst.splitlines() if l.strip())
+    return ok, f"probe at {probed} in guest's kprobes/list: {lst.strip()[:160]!r}"
+
+
+def expect_ftrace_hook(f, kv, ctx):
+    """The module's ftrace_ops traces __x64_sys_getdents64; the guest's enabled_functions says the same."""
+    ev = f.get("evidence") or {}
+    if ev.get("module") != kv["module"] or not any(t.startswith("__x64_sys_getdents64") for t in ev.get("traced", [])):
+        return False, f"module {ev.get('module')} traced {ev.get('traced')}"
+    txt = ctx.guest("mount -t tracefs none /sys/kernel/tracing 2>/dev/null; cat /sys/kernel/tracing/enabled_functions")
+    ok = any(l.startswith("__x64_sys_getdents64") and f"[{kv['module']}]" in l for l in txt.splitlines())
+    return ok, f"guest's enabled_functions: {txt.strip()[:200]!r}"
+
+
 SCENARIOS = [
     {"name": "reverse shell", "start": [os.path.join(SCN, "reverse-shell.sh"), "start", "--name", "{name}", "--port", "{port}"],
      "stop": [os.path.join(SCN, "reverse-shell.sh"), "stop", "--name", "{name}"],
@@ -93,6 +131,15 @@ SCENARIOS = [
     {"name": "YARA marker", "start": [os.path.join(SCN, "yara-marker.sh"), "start", "--name", "{name}"],
      "stop": [os.path.join(SCN, "yara-marker.sh"), "stop", "--name", "{name}"],
      "yara": MARKER_RULES, "check": "yara", "expect": expect_yara, "exclusive": True},
+    {"name": "hook syscall", "start": [os.path.join(SCN, "hook-syscall.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hook-syscall.sh"), "stop", "--name", "{name}"],
+     "check": "syscall-hook", "expect": expect_syscall_hook, "exclusive": True},
+    {"name": "hook syscall kprobe", "start": [os.path.join(SCN, "hook-syscall.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hook-syscall.sh"), "stop", "--name", "{name}"],
+     "check": "kprobe-hook", "expect": expect_kprobe_hook, "exclusive": True},
+    {"name": "hook syscall ftrace", "start": [os.path.join(SCN, "hook-syscall.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hook-syscall.sh"), "stop", "--name", "{name}"],
+     "check": "ftrace-hook", "expect": expect_ftrace_hook, "exclusive": True},
 ]
 
 
@@ -223,6 +270,8 @@ def one_guest(series, work):
             ran = {c["id"] for c in out["checks"] if c["status"] == "ok"}
             check({"reverse-shell", "fileless-exe", "yara", "wx-memory", "root-from-user", "kthread-masquerade"} <= ran,
                   f"{label} clean: the process checks and yara ran ({sorted(ran)})")
+            check({"syscall-hook", "idt-hook", "inline-hook", "ftrace-hook", "kprobe-hook", "bpf-programs"} <= ran,
+                  f"{label} clean: the kernel-integrity checks ran")
         # 2. Each scenario.
         only = os.environ.get("HVS_E2E_SCENARIOS", "").split(",")
         for sc in SCENARIOS:
