@@ -206,7 +206,8 @@ def scenario(ctx, name, sc):
         ok = any(x[0] for x in results)
         check(ok, f"{label}: {sc['check']} reports it ({'; '.join(x[1] for x in results) or 'no finding of that check'})")
         if sc.get("exclusive"):
-            check(all(x[0] for x in results), f"{label}: {sc['check']} reports nothing else ({len(results)} findings)")
+            other = [f"{f['title']} {json.dumps(f.get('evidence'))[:300]}" for f, x in zip(mine, results) if not x[0]]
+            check(not other, f"{label}: {sc['check']} reports nothing else ({'; '.join(other)})")
         if ok:
             hit = mine[[x[0] for x in results].index(True)]
             print(f"     {hit['severity']} {hit['check']} pid {hit.get('pid')} {hit.get('address')}: {hit['title']}")
