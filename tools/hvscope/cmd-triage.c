@@ -37,6 +37,9 @@ struct triage {
         size_t *order;          /* findings, worst first */
         enum hvs_severity min;
         double open_ms, total_ms;
+        const char *case_path;  /* set once stored: --json names the case and snapshot */
+        int64_t snap_id;
+        size_t stored;
 };
 
 static double now_ms(void) {
@@ -125,6 +128,11 @@ static json_object *result_json(const struct triage *tr, hvs_session *s) {
         json_object_object_add(root, "dropped", json_object_new_uint64(hvs_findings_dropped(tr->f)));
         json_object_object_add(root, "max_severity",
                                json_object_new_string(hvs_severity_name(hvs_findings_max_severity(tr->f))));
+        if (tr->case_path) {
+                json_object_object_add(root, "case", json_object_new_string(tr->case_path));
+                json_object_object_add(root, "snapshot_id", json_object_new_int64(tr->snap_id));
+                json_object_object_add(root, "findings_stored", json_object_new_uint64(tr->stored));
+        }
         json_object_object_add(root, "open_ms", json_object_new_double(tr->open_ms));
         json_object_object_add(root, "total_ms", json_object_new_double(tr->total_ms));
         return root;
@@ -486,6 +494,9 @@ int cmd_triage(int argc, char **argv) {
                         rc = 1;
                         goto out;
                 }
+                tr.case_path = hvs_case_path(cs);
+                tr.snap_id = snap_id;
+                tr.stored = stored;
                 if (!t.json)
                         printf("snapshot %" PRId64 " and %zu finding%s stored in case %s\n\n", snap_id, stored,
                                stored == 1 ? "" : "s", hvs_case_path(cs));
