@@ -13,6 +13,8 @@
 
 /* ---- prototypes ---- */
 /* hidden processes and modules (hidden.c ...) */
+TRIAGE_CHECK(triage_hidden_procs);
+TRIAGE_CHECK(triage_hidden_modules);
 /* kernel integrity (integrity.c ...) */
 TRIAGE_CHECK(triage_check_syscalls);
 TRIAGE_CHECK(triage_check_idt);
@@ -31,6 +33,8 @@ TRIAGE_CHECK(triage_yara);
 
 static const hvs_triage_check checks[] = {
         /* ---- hidden processes and modules ---- */
+        { "hidden-process", "processes missing from the task list or the PID table (PID table, run queues, memory scan)", triage_hidden_procs },
+        { "hidden-module", "modules missing from the module list (module address tree, memory scan)", triage_hidden_modules },
         /* ---- kernel integrity ---- */
         { "syscall-hook", "system call tables and x64_sys_call point only at kernel handlers", triage_check_syscalls },
         { "idt-hook", "interrupt gates (IDTR of each vCPU) point into kernel text", triage_check_idt },
