@@ -274,8 +274,8 @@ static int scan_one(void *ud_, uint64_t pa, const uint8_t *p, size_t avail) {
         struct scan_ud *ud = ud_;
         struct hp_ctx *c = ud->c;
         const struct hp_offsets *o = c->o;
-        /* Cheapest test first: a pid in range. */
-        if (avail < ud->need)
+        /* Cheapest tests first: a kernel pointer, a pid in range. */
+        if (avail < ud->need || !kb_kernel(&c->kb, ld64(p, o->tasks)))
                 return 0;
         uint32_t pid = ld32(p, o->pid);
         if (pid == 0 || pid > PID_MAX_LIMIT || !hp_task_plausible(o, &c->kb, p, avail))
