@@ -121,6 +121,27 @@ def expect_ftrace_hook(f, kv, ctx):
     return ok, f"guest's enabled_functions: {txt.strip()[:200]!r}"
 
 
+def expect_hidden_process(f, kv, ctx):
+    """The victim's pid and comm; the guest's PID table (/proc) still has it, its task list does not."""
+    ev = f.get("evidence") or {}
+    pid = int(kv["pid"])
+    if f.get("pid") != pid or ev.get("comm") != kv["comm"] or f["severity"] not in ("high", "critical"):
+        return False, f"pid {f.get('pid')} comm {ev.get('comm')} severity {f['severity']}"
+    if "pid-table" not in ev.get("seen_by", []) or ev.get("missing_from") != ["task-list"]:
+        return False, f"seen_by {ev.get('seen_by')} missing_from {ev.get('missing_from')}"
+    comm = ctx.guest(f"cat /proc/{pid}/comm").strip()
+    return comm == kv["comm"], f"guest /proc/{pid}/comm {comm!r}"
+
+
+def expect_hidden_module(f, kv, ctx):
+    """The module's name and struct module address, as the guest's own sysfs gives it; not in /proc/modules."""
+    ev = f.get("evidence") or {}
+    if ev.get("name") != kv["module"] or int(f.get("address") or "0", 16) != int(kv["addr"], 16):
+        return False, f"name {ev.get('name')} address {f.get('address')} (guest says {kv['addr']})"
+    listed = ctx.guest(f"grep -c '^{kv['module']} ' /proc/modules; :").strip().splitlines()
+    return listed[-1:] == ["0"] and f["severity"] in ("high", "critical"), f"guest /proc/modules count {listed}"
+
+
 SCENARIOS = [
     {"name": "reverse shell", "start": [os.path.join(SCN, "reverse-shell.sh"), "start", "--name", "{name}", "--port", "{port}"],
      "stop": [os.path.join(SCN, "reverse-shell.sh"), "stop", "--name", "{name}"],
@@ -140,6 +161,12 @@ SCENARIOS = [
     {"name": "hook syscall ftrace", "start": [os.path.join(SCN, "hook-syscall.sh"), "start", "--name", "{name}"],
      "stop": [os.path.join(SCN, "hook-syscall.sh"), "stop", "--name", "{name}"],
      "check": "ftrace-hook", "expect": expect_ftrace_hook, "exclusive": True},
+    {"name": "hidden process", "start": [os.path.join(SCN, "hide-proc.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hide-proc.sh"), "stop", "--name", "{name}"],
+     "check": "hidden-process", "expect": expect_hidden_process, "exclusive": True},
+    {"name": "hidden module", "start": [os.path.join(SCN, "hide-module.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hide-module.sh"), "stop", "--name", "{name}"],
+     "check": "hidden-module", "expect": expect_hidden_module, "exclusive": True},
 ]
 
 
