@@ -41,8 +41,6 @@
 enum { V_LIST = 1, V_TREE = 2, V_SCAN = 4 };
 static const char *const view_names[] = { "module-list", "module-tree", "memory-scan" };
 
-void hidden_kbounds(hvs_linux *k, hvs_mem *m, struct kbounds *kb);
-
 static bool kb_mod(const struct kbounds *b, uint64_t p) {
         return p >= b->mod && p < b->mod_end && (p & 7) == 0;
 }

@@ -104,7 +104,9 @@ int hp_view_idr(struct hp_ctx *c, struct addrset *out) {
                 return idr_add_pid(c, head, out);       /* one entry, at index 0 */
         /* Depth-first with an explicit stack; a child's shift is its parent's
          * minus XA_CHUNK_SHIFT, so the walk cannot loop, and the node count is capped. */
-        struct { uint64_t node; uint32_t shift; } stack[XA_MAX_SHIFT / XA_CHUNK_SHIFT + 2];
+        /* Each level pushes at most XA_CHUNK_SIZE children and there are at most
+         * XA_MAX_SHIFT / XA_CHUNK_SHIFT + 1 levels, so the stack never overflows. */
+        struct { uint64_t node; uint32_t shift; } stack[XA_CHUNK_SIZE * (XA_MAX_SHIFT / XA_CHUNK_SHIFT + 1) + 1];
         size_t sp = 0;
         uint8_t sh;
         if (hvs_vas_read(c->kv, HVS_GVA(head - 2 + c->o->xn_shift), &sh, 1) < 0)
@@ -529,8 +531,6 @@ static const struct lx_field_row hp_rows[] = {
 };
 #undef O
 
-/* Kernel bounds of the session's kernel: direct map over all RAM, the image to _end, module space. */
-void hidden_kbounds(hvs_linux *k, hvs_mem *m, struct kbounds *kb);
 void hidden_kbounds(hvs_linux *k, hvs_mem *m, struct kbounds *kb) {
         const hvs_linux_info *info = hvs_linux_get_info(k);
         size_t nr = 0;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <hvscope/linux.h>
 #include <hvscope/mem.h>
 #include <hvscope/vas.h>
 #include "triage-internal.h"
@@ -38,6 +39,8 @@ struct kbounds {
 };
 bool kb_direct(const struct kbounds *b, uint64_t p);
 bool kb_kernel(const struct kbounds *b, uint64_t p);    /* direct map or image */
+/* The bounds of @k's kernel: direct map over all of @m's RAM, the image to _end, module space. (hidden-procs.c) */
+void hidden_kbounds(hvs_linux *k, hvs_mem *m, struct kbounds *kb);
 
 /* ---- the physical scan (hidden-scan.c) ---- */
 

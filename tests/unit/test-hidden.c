@@ -188,6 +188,32 @@ static void test_views_clean(void **state) {
         world_free(w);
 }
 
+static void test_idr_two_levels(void **state) {
+        /* 64 children under a root of shift 6: pids 1 and 5 in child 0, 42 in child 63
+         * (index 63 * 64 + 42); children 1..62 are empty leaves. Every child is visited. */
+        struct world *w = world_new();
+        const uint64_t root = 0x230000, empty = 0x231000, last = 0x232000;
+        uint8_t shift = 6;
+        fake_write(w->g, HVS_GPA(root + HO.xn_shift), &shift, 1);
+        wr64(w, root + HO.xn_slots, VA(PA_XNODE) | 2);
+        for (int i = 1; i < 63; i++)
+                wr64(w, root + HO.xn_slots + 8ull * i, VA(empty) | 2);
+        wr64(w, root + HO.xn_slots + 8ull * 63, VA(last) | 2);
+        wr64(w, last + HO.xn_slots + 8ull * 42, fake_read_u64(w->g, HVS_GPA(PA_XNODE + HO.xn_slots + 8ull * 42)));
+        unhash_pid(w, 42);
+        wr64(w, PA_NS + HO.idr_xa_head, VA(root) | 2);
+        struct addrset s = { 0 };
+        assert_int_equal(hp_view_idr(&w->hc, &s), 0);
+        addrset_sort(&s);
+        assert_int_equal(s.n, 3);
+        assert_true(addrset_has(&s, w->tasks[0]) && addrset_has(&s, w->tasks[2]));
+        addrset_free(&s);
+        hvs_findings *f = run_hp(w);
+        assert_int_equal(count_above_info(f), 0);
+        hvs_findings_free(f);
+        world_free(w);
+}
+
 static void test_hidden_from_list(void **state) {
         struct world *w = world_new();
         unlink_task(w, w->tasks[2]);
@@ -413,6 +439,7 @@ static void test_scan_budget(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_views_clean),
+                cmocka_unit_test(test_idr_two_levels),
                 cmocka_unit_test(test_hidden_from_list),
                 cmocka_unit_test(test_hidden_scan_only),
                 cmocka_unit_test(test_unhashed),
