@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark; each prints its own figures. Not a test:
 # nothing here passes or fails on timing. Arguments (--runs N, --hvscope PATH)
-# go to every lab-guest benchmark: bench_ps.py, bench_views.py, bench_acquire.py.
+# go to every lab-guest benchmark: bench_ps.py, bench_views.py, bench_acquire.py, bench_triage.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,3 +26,5 @@ python3 bench/bench_kvm_trace.py || true
 echo
 echo "== bench/bench_watch.py (boots the lab guest)"
 python3 bench/bench_watch.py
+echo "== bench/bench_triage.py (boots the lab guest)"
+python3 bench/bench_triage.py "$@"

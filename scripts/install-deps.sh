@@ -20,6 +20,10 @@ pkgs=(
 	libcurl4-openssl-dev
 	# Volatility ISF files compressed with xz (--isf FILE.json.xz; src/types/isf.c; .gz uses zlib1g-dev)
 	liblzma-dev
+	# YARA rules over guest memory (hvscope triage --yara; src/triage/yara.c)
+	libyara-dev
+	# inline hooks at the start of kernel functions are found by disassembling them (src/triage/inline-hooks.c)
+	libcapstone-dev
 	# the report's end-to-end test renders it in headless Chromium (tests/e2e/check_report.py)
 	chromium chromium-driver python3-selenium fonts-dejavu-core
 )

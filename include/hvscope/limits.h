@@ -210,5 +210,15 @@
 /* Exec probe: argv entries read, and bytes of one argument or file name. */
 #define HVS_WATCH_BP_MAX_ARGV 64u
 #define HVS_WATCH_BP_MAX_STR 256u
+/* Findings one triage run keeps (more are counted as dropped). */
+#define HVS_MAX_FINDINGS 10000u
+/* Bytes of one finding's evidence JSON. */
+#define HVS_MAX_FINDING_EVIDENCE (64u << 10)
+/* Bytes of guest memory one triage scan (YARA, structure scans) reads. */
+#define HVS_TRIAGE_SCAN_MAX_BYTES (1ull << 30)
+/* Milliseconds one triage check runs before it stops and says so. */
+#define HVS_TRIAGE_TIME_BUDGET_MS 10000u
+/* Bytes of one YARA rules file (hvscope triage --yara). */
+#define HVS_MAX_YARA_RULES_BYTES (16u << 20)
 
 #endif

@@ -78,6 +78,7 @@ int cmd_collect(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_vuln(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
 /* Whether hvscope has the command @name (the commands[] table of main.c). */
 bool hvscope_has_command(const char *name);
 

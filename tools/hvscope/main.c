@@ -151,6 +151,7 @@ static const struct command {
         { "timeline", cmd_timeline, "everything in a case with a time, in order (table, ECS NDJSON, Timesketch CSV)" },
         { "report", cmd_report, "the case as one self-contained HTML page (report -o FILE.html)" },
         { "watch", cmd_watch, "live events of a running VM: processes, modules, sockets, credentials (--json, --case)" },
+        { "triage", cmd_triage, "detection checks: hidden processes, hooks, reverse shells, YARA (findings)" },
 };
 
 bool hvscope_has_command(const char *name) {
