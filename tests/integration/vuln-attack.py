@@ -13,7 +13,7 @@
    an unprivileged shell abuses a set-UID helper and its child runs as root.
    The test checks that attack-evidence names that process, its uid and its
    unprivileged parent, as the guest's own ps shows them, and reports the
-   event-level evidence (when it changed) as missing and planned.
+   event-level evidence (when it changed) as missing, with why.
 
 usage: vuln-attack.py HVSCOPE   (HVS_SOURCE_ROOT: the source tree)
 """
@@ -139,11 +139,11 @@ else:
             check(procs.get("status") == "captured" and "started during it" in procs.get("detail", "")
                   and "'sleep' uid 0" in procs.get("detail", ""), "captured: the processes the attack started")
             cc = e.get("credential-change-events", {})
-            check(cc.get("status") == "missing" and "planned (issue 5" in cc.get("detail", ""),
-                  "missing: when the credentials changed (flight recorder, planned, issue 5)")
+            check(cc.get("status") == "missing" and "exists but attack-evidence does not run it" in cc.get("detail", ""),
+                  "missing, with why: when the credentials changed (hvscope watch has it; attack-evidence does not run it)")
             ki = e.get("guest-kernel-integrity", {})
-            check(ki.get("status") == "missing" and "planned (issue 6" in ki.get("detail", ""),
-                  "missing: kernel integrity checks (triage, planned, issue 6)")
+            check(ki.get("status") == "missing" and "exists but attack-evidence does not run it" in ki.get("detail", ""),
+                  "missing, with why: kernel integrity checks (hvscope triage has them; attack-evidence does not run it)")
     finally:
         subprocess.run([os.path.join(SRC, "lab", "run-guest.sh"), "stop", "--name", name], capture_output=True)
 
