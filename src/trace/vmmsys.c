@@ -11,7 +11,7 @@
  */
 #include <sys/mman.h>
 #include "source.h"
-#include "syscalls-x86_64.h"
+#include "util/syscalls-x86_64.h"
 
 enum { S_ENTER, S_EXIT };
 
@@ -69,8 +69,8 @@ struct sys_priv {
 };
 
 static const char *sys_name(int64_t nr) {
-        return nr >= 0 && (uint64_t)nr < ARRAY_SIZE(trace_syscall_names) && trace_syscall_names[nr]
-                       ? trace_syscall_names[nr] : "unknown";
+        const char *name = nr >= 0 ? hvs_syscall_name_x86_64((uint64_t)nr) : NULL;
+        return name ? name : "unknown";
 }
 
 /* The reason @nr with @args is flagged, or NULL. */

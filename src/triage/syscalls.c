@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <capstone/capstone.h>
 #include "kint.h"
-#include "syscall-names.h"
+#include "util/syscalls-x86_64.h"
 
 #define CHECK_ID "syscall-hook"
 #define TECHNIQUE "T1014"
@@ -79,9 +79,9 @@ static int check_table(struct kint *c, const char *table_name, bool x64_names, h
                 if (w == KINT_IN_KERNEL && kint_sym_extent(c, v, &start, NULL, &sym) == 0 && start == v &&
                     handler_name_ok(sym))
                         continue;
-                const char *sc = x64_names && i < ARRAY_SIZE(x64_syscall_names) && x64_syscall_names[i]
-                                         ? x64_syscall_names[i]
-                                         : "?";
+                const char *sc = x64_names ? hvs_syscall_name_x86_64(i) : NULL;
+                if (!sc)
+                        sc = "?";
                 enum hvs_severity sev = w == KINT_IN_KERNEL ? HVS_SEV_HIGH : HVS_SEV_CRITICAL;
                 char title[512], expl[512];
                 if (w == KINT_IN_MODULE)

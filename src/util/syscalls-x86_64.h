@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * syscall-names.h - x86_64 system call names by number (arch/x86/entry/syscalls/syscall_64.tbl
+ * syscalls-x86_64.h - x86_64 system call names by number (arch/x86/entry/syscalls/syscall_64.tbl
  * up to Linux 6.12: numbers 0-462; NULL for unused numbers). Generated from the uapi
  * <asm/unistd_64.h> of Linux 6.1 plus the numbers 451-462 added up to 6.12.
+ * One table for the VMM's system calls (src/trace) and the guest's system
+ * call table (src/triage).
  */
-#ifndef HVS_TRIAGE_SYSCALL_NAMES_H
-#define HVS_TRIAGE_SYSCALL_NAMES_H
+
+#ifndef HVS_UTIL_SYSCALLS_X86_64_H
+#define HVS_UTIL_SYSCALLS_X86_64_H
+
+#include <stdint.h>
 
 static const char *const x64_syscall_names[] = {
         [0] = "read",
@@ -383,5 +388,10 @@ static const char *const x64_syscall_names[] = {
         [461] = "lsm_list_modules",
         [462] = "mseal",
 };
+
+/* hvs_syscall_name_x86_64() - the name of x86_64 system call @nr; NULL when unassigned or unknown. */
+static inline const char *hvs_syscall_name_x86_64(uint64_t nr) {
+        return nr < sizeof x64_syscall_names / sizeof x64_syscall_names[0] ? x64_syscall_names[nr] : NULL;
+}
 
 #endif
