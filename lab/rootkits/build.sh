@@ -99,9 +99,18 @@ fetch_deb() {
 
 # out/headers-<kver>/ with usr/src/linux-headers-<kver> (and -common, and
 # the kbuild tools its symlinks point to).
+# The amd64 package's Makefile includes the -common one by absolute path
+# (/usr/src/linux-headers-<abi>-common). Point it at the copy beside it, by a
+# path relative to the Makefile itself, so that the cache stays valid when the
+# checkout moves (caches of older versions wrote an absolute path: fix those).
+relative_include() {
+	sed -i -E 's|^include .*/(linux-headers-[^/]*-common/Makefile)$|include $(dir $(lastword $(MAKEFILE_LIST)))../\1|' "$1"
+}
+
 ensure_headers() {
 	local dir=$OUT/headers-$KVER
 	if [[ -f $dir/.headers-ok ]]; then
+		relative_include "$dir/usr/src/linux-headers-$KVER/Makefile"
 		echo "$dir"
 		return 0
 	fi
@@ -127,9 +136,7 @@ ensure_headers() {
 		dpkg-deb -x "$d" "$tmp"
 	done
 	[[ -f $tmp/usr/src/linux-headers-$KVER/Makefile ]] || { log "headers for $KVER incomplete"; return 1; }
-	# The amd64 package's Makefile includes the -common one by absolute path
-	# (/usr/src/linux-headers-<abi>-common): point it at our copy.
-	sed -i "s|/usr/src/linux-headers-|$dir/usr/src/linux-headers-|g" "$tmp/usr/src/linux-headers-$KVER/Makefile"
+	relative_include "$tmp/usr/src/linux-headers-$KVER/Makefile"
 	echo "$KVER" >"$tmp/.headers-ok"
 	# Another build may have won the race: keep theirs.
 	if ! mv -T "$tmp" "$dir" 2>/dev/null; then
