@@ -22,7 +22,10 @@ mounted the test mounts a private instance in its temporary directory and
 unmounts it at the end. Exit 77 (skip), saying why, when /dev/kvm or tracing
 is unusable.
 
-env: HVS_TRACE_RUN (tests/e2e/trace-run), HVS_SOURCE_ROOT, HVS_RUN_DIR
+The kvm part on A is also run through the CLI (`hvscope watch --sources kvm`,
+which needs no Linux in the guest) when HVSCOPE is set.
+
+env: HVS_TRACE_RUN (tests/e2e/trace-run), HVSCOPE, HVS_SOURCE_ROOT, HVS_RUN_DIR
 """
 import json
 import os
@@ -33,6 +36,7 @@ import time
 
 SRC = os.environ.get("HVS_SOURCE_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RUNNER = os.environ.get("HVS_TRACE_RUN", "trace-run")
+HVSCOPE = os.environ.get("HVSCOPE")
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
 sys.path.insert(0, os.path.join(SRC, "lab"))
@@ -165,6 +169,27 @@ try:
     check(ca.get("foreign", 1) == 0, "no sample of another process reached the source")
     print("     VM A: %d samples read in %.1f s, %d lost, reader CPU %.3f s, best 0x3f5 rate %.0f/s" %
           (ca.get("read", 0), ca.get("wall_s", 0), ca.get("lost", 0), ca.get("cpu_s", 0), best))
+
+    # --- the same through the CLI: hvscope watch on a guest that is not Linux ---
+    if HVSCOPE:
+        sock_a = os.path.join(os.environ["HVS_RUN_DIR"], "hvs-vuln-" + NAME_A, "qmp.sock")
+        w = subprocess.run([HVSCOPE, "watch", "--vm", sock_a, "--sources", "kvm", "--duration", "3", "--json",
+                            "--tracefs", TRACEFS], capture_output=True, text=True, timeout=120)
+        check(w.returncode == 0, "hvscope watch --sources kvm on VM A (no Linux in it) exits 0 (%s)" % w.stderr.strip()[:200])
+        wev = [json.loads(line) for line in w.stdout.splitlines() if line.startswith("{")]
+        wport = [e for e in wev if e["event"]["action"] == "port-io"]
+        check(any(e["hvscope"]["port"] == 0x3f5 for e in wport),
+              "hvscope watch: port-io events at 0x3f5 (%d port-io events)" % len(wport))
+        check(all(e["hvscope"]["qemu"]["pid"] == pid_a and e["hvscope"]["host"]["tid"] in threads_a for e in wport),
+              "hvscope watch: every port-io event is from a thread of VM A's QEMU")
+        wr = max((e["hvscope"]["per_second"] for e in wev if e["event"]["action"] == "rate-summary"
+                  and e["hvscope"].get("key") == 0x3f5 and e["hvscope"].get("direction") == "write"), default=0)
+        check(wr >= 1000, "hvscope watch: 0x3f5 write rate %.0f/s (>= 1000/s)" % wr)
+        check(not any(port_of({"action": e["event"]["action"], "data": e.get("hvscope")}) == PORT_B for e in wev),
+              "hvscope watch: nothing of VM B's port %#x" % PORT_B)
+        check(all("os" not in e.get("host", {}) for e in wev), "hvscope watch: no guest OS claimed (host.os absent)")
+    else:
+        print("     (HVSCOPE not set: the hvscope watch CLI part is not run)")
 
     # --- kvm on B, against B's own count ---
     g0, t0 = kvm_guest.counter(ram_b), time.monotonic()

@@ -56,6 +56,7 @@ struct watch {
         bool json;
         const char *host_name;  /* the guest's host name (ECS host.name) */
         const char *vm_name;
+        bool linux_guest;       /* the guest kernel was found (host.os.type) */
         char observer[256];     /* this host */
         hvs_case *c;
         int64_t vm_id;
@@ -91,10 +92,33 @@ static json_object *jobj(json_object *o, const char *k) {
         return c;
 }
 
+/* The ECS field sets a source's data may use as they are; any other key
+ * ("port", "qemu.pid", "syscall.name", "kvm.event") is a custom field and
+ * goes under "hvscope." as ECS asks of custom fields. ("host" is the guest
+ * in these events: a host-side thread id must not land in host.*.) */
+static bool ecs_root(const char *key) {
+        static const char *const roots[] = { "process", "user", "group", "file", "source", "destination",
+                                             "network", "hvscope" };
+        size_t n = strcspn(key, ".");
+        for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
+                if (strlen(roots[i]) == n && !strncmp(key, roots[i], n))
+                        return true;
+        return false;
+}
+
 /* Puts @v at the dotted path @key of @root ("process.parent.pid"), as ECS
- * nests it; a path that runs into a value keeps the key flat instead. */
+ * nests it (custom fields under "hvscope."); a path that runs into a value
+ * keeps the key flat instead. */
 static void put_dotted(json_object *root, const char *key, json_object *v) {
         char path[256];
+        if (!ecs_root(key)) {
+                char custom[256];
+                int n = snprintf(custom, sizeof custom, "hvscope.%s", key);
+                if (n > 0 && (size_t)n < sizeof custom) {
+                        put_dotted(root, custom, v);
+                        return;
+                }
+        }
         if (strlen(key) >= sizeof path) {
                 json_object_object_add(root, key, v);
                 return;
@@ -143,10 +167,10 @@ static json_object *ecs_event(struct watch *w, const hvs_watch_event *ev) {
                 if (ev->comm)
                         json_object_object_add(p, "name", json_object_new_string(ev->comm));
         }
-        json_object *h = jobj(o, "host");
         if (w->host_name)
-                json_object_object_add(h, "name", json_object_new_string(w->host_name));
-        json_object_object_add(jobj(h, "os"), "type", json_object_new_string("linux"));
+                json_object_object_add(jobj(o, "host"), "name", json_object_new_string(w->host_name));
+        if (w->linux_guest)
+                json_object_object_add(jobj(jobj(o, "host"), "os"), "type", json_object_new_string("linux"));
         json_object *ob = jobj(o, "observer");
         json_object_object_add(ob, "hostname", json_object_new_string(w->observer));
         json_object_object_add(ob, "product", json_object_new_string("hvscope"));
@@ -338,7 +362,12 @@ struct watch_opts {
         const char *tracefs;    /* kvm, syscalls: the tracefs mount (NULL = find it) */
 };
 
-static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_watch_loop *l) {
+/* The sources that watch the host (the QEMU process and its vCPU threads)
+ * need only the VM's QEMU process, not its guest kernel: with only those,
+ * any guest can be watched (another OS, firmware, a bare-metal test guest). */
+#define HOST_ONLY_SOURCES ((1u << SRC_KVM) | (1u << SRC_SYSCALLS))
+
+static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_mem *m, hvs_watch_loop *l) {
         for (unsigned id = 0; id < SRC_COUNT; id++) {
                 if (!(wo->sources & (1u << id)))
                         continue;
@@ -357,7 +386,7 @@ static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_watch_loop *l)
                 case SRC_KVM:
                 case SRC_SYSCALLS: {
                         /* host-kernel tracing of the QEMU process (src/trace/, docs/watch-kvm.md) */
-                        pid_t qpid = hvs_mem_get_info(hvs_session_mem(s))->qemu_pid;
+                        pid_t qpid = hvs_mem_get_info(m)->qemu_pid;
                         hvs_trace_opts to = { .sz = sizeof to, .tracefs = wo->tracefs };
                         if (qpid <= 0)
                                 snprintf(d.msg, sizeof d.msg, "the QEMU process of this VM is not known (give --pid)");
@@ -382,7 +411,7 @@ static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_watch_loop *l)
         return 0;
 }
 
-static int open_case(struct watch *w, const char *path, hvs_session *s, int argc, char **argv) {
+static int open_case(struct watch *w, const char *path, hvs_session *s, hvs_mem *m, int argc, char **argv) {
         hvs_diag d = { 0 };
         int r = hvs_case_open(path, HVS_CASE_CREATE, &d, &w->c);
         if (r < 0) {
@@ -390,19 +419,36 @@ static int open_case(struct watch *w, const char *path, hvs_session *s, int argc
                 return r;
         }
         (void)hvs_case_set_command(w->c, argc, argv);
-        const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(s));
-        const hvs_linux_info *info = hvs_linux_get_info(hvs_session_linux(s));
+        const hvs_mem_info *mi = hvs_mem_get_info(m);
         hvs_vm_record vm = {
                 .name = mi->vm_name[0] ? mi->vm_name : NULL,
                 .qmp_path = mi->control[0] ? mi->control : NULL,
                 .qemu_pid = mi->qemu_pid,
-                .kernel_banner = info->banner,
+                .kernel_banner = s ? hvs_linux_get_info(hvs_session_linux(s))->banner : NULL,
         };
         if ((r = hvs_case_add_vm(w->c, &vm, &w->vm_id)) < 0) {
                 errorf("cannot record the VM in case '%s': %s", hvs_case_path(w->c), hvs_case_errmsg(w->c));
                 return r;
         }
         return 0;
+}
+
+/* The VM by its QMP socket or QEMU PID, without looking for its kernel (the
+ * host-only sources). */
+static int open_vm_only(const struct target_opts *t, hvs_mem **ret) {
+        hvs_diag d = { 0 };
+        int r;
+        if (t->session.kind == HVS_TARGET_VM_QMP)
+                r = hvs_mem_open_qemu(t->session.path, NULL, &d, ret);
+        else if (t->session.kind == HVS_TARGET_VM_PID)
+                r = hvs_mem_open_qemu_pid(t->session.pid, NULL, &d, ret);
+        else {
+                errorf("no target: give --vm QMP_SOCKET or --pid QEMU_PID");
+                return -EINVAL;
+        }
+        if (r < 0)
+                errorf("cannot open the VM: %s", d.msg[0] ? d.msg : hvs_strerror(r));
+        return r;
 }
 
 int cmd_watch(int argc, char **argv) {
@@ -517,22 +563,30 @@ int cmd_watch(int argc, char **argv) {
         }
 
         hvs_session *s = NULL;
-        if (target_open(&t, &s) < 0)
-                return 1;
+        hvs_mem *host_mem = NULL;       /* host-only sources: the VM without its kernel */
         struct watch w = { .json = t.json };
+        hvs_sysinfo si;
+        if (!(wo.sources & ~HOST_ONLY_SOURCES)) {
+                if (open_vm_only(&t, &host_mem) < 0)
+                        return 1;
+        } else {
+                if (target_open(&t, &s) < 0)
+                        return 1;
+                w.linux_guest = true;
+                if (hvs_linux_sysinfo(hvs_session_linux(s), &si) == 0 && !(si.partial & HVS_SYSINFO_PARTIAL_UTS))
+                        w.host_name = si.nodename;
+        }
+        hvs_mem *m = s ? hvs_session_mem(s) : host_mem;
         if (gethostname(w.observer, sizeof w.observer - 1) < 0)
                 w.observer[0] = '\0';
-        hvs_sysinfo si;
-        if (hvs_linux_sysinfo(hvs_session_linux(s), &si) == 0 && !(si.partial & HVS_SYSINFO_PARTIAL_UTS))
-                w.host_name = si.nodename;
-        const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(s));
+        const hvs_mem_info *mi = hvs_mem_get_info(m);
         w.vm_name = mi->vm_name[0] ? mi->vm_name : NULL;
         if (!w.host_name)
                 w.host_name = w.vm_name;
 
         int rc = 1;
         hvs_watch_loop *l = NULL;
-        if (wo.case_path && open_case(&w, wo.case_path, s, argc, argv) < 0)
+        if (wo.case_path && open_case(&w, wo.case_path, s, m, argc, argv) < 0)
                 goto out;
         hvs_watch_loop_opts lo = { .sz = sizeof lo, .max_rate = (uint32_t)wo.max_rate,
                                    .max_action_rate = (uint32_t)wo.max_action_rate,
@@ -542,7 +596,7 @@ int cmd_watch(int argc, char **argv) {
                 errorf("cannot start watching: %s", hvs_strerror(r));
                 goto out;
         }
-        if (add_sources(&wo, s, l) < 0)
+        if (add_sources(&wo, s, m, l) < 0)
                 goto out;
 
         struct sigaction sa = { .sa_handler = on_signal };     /* no SA_RESTART: poll() returns */
@@ -578,5 +632,6 @@ out:
         hvs_watch_loop_free(l);
         hvs_case_close(w.c);
         hvs_session_close(s);
+        hvs_mem_close(host_mem);
         return rc;
 }
