@@ -9,9 +9,13 @@
  *   pid-table   the PID namespace's IDR (init_pid_ns.idr: an xarray of
  *               struct pid), each pid's tasks[PIDTYPE_PID] hlist -> the
  *               task (task_struct.pid_links); /proc is listed from this
- *   runqueues   every CPU's rq: rq->curr and the CFS red-black trees
+ *   runqueues   every CPU's rq: rq->curr, the CFS red-black trees
  *               (cfs_rq.tasks_timeline), descending into group entities
- *               (sched_entity.my_q); only runnable tasks are there
+ *               (sched_entity.my_q), the real-time priority lists
+ *               (rt_rq.active.queue[], into RT groups' rt_rq when the kernel
+ *               has them) and the deadline tree (dl_rq.root; the 6.12 fair
+ *               server is a deadline entity that is no task and is skipped);
+ *               only runnable tasks are there
  *   memory-scan guest-physical RAM, 64-byte aligned (task_struct is a
  *               cache-aligned slab object), for structures that validate
  *               as a live task_struct (hp_task_plausible() plus list
@@ -46,6 +50,7 @@
 #define XA_CHUNK_SIZE 64u
 #define XA_MAX_SHIFT 60u                /* 64-bit indices: at most 11 levels */
 #define TASK_SCAN_ALIGN 64u
+#define HP_MAX_RT_PRIO 128u             /* MAX_RT_PRIO is 100; a bigger array is refused */
 
 enum { V_LIST = 1, V_IDR = 2, V_RQ = 4, V_SCAN = 8 };
 static const char *const view_names[] = { "task-list", "pid-table", "runqueues", "memory-scan" };
@@ -189,6 +194,73 @@ static int rq_walk_cfs(struct hp_ctx *c, uint64_t cfs, struct addrset *out, uint
         return 0;
 }
 
+/* Walk one rt_rq: every priority's list of sched_rt_entity.run_list; an
+ * entity with its own rt_rq (an RT group) queues that instead of a task. */
+static int rq_walk_rt(struct hp_ctx *c, uint64_t rt, struct addrset *out, uint64_t *queue, size_t *nq,
+                      size_t qcap, uint32_t *budget) {
+        const struct hp_offsets *o = c->o;
+        size_t nprio = o->rt_queue_size / 16;
+        uint64_t heads[2 * HP_MAX_RT_PRIO];
+        if (!nprio || nprio > HP_MAX_RT_PRIO)
+                return -EBADMSG;
+        uint64_t qa;
+        if (hvs_add_overflow(rt, (uint64_t)o->rt_queue, &qa) ||
+            hvs_vas_read(c->kv, HVS_GVA(qa), heads, nprio * 16) < 0)
+                return -EFAULT;
+        for (size_t prio = 0; prio < nprio; prio++) {
+                uint64_t head = qa + 16 * prio, node = hvs_le64(&heads[2 * prio]), first = node;
+                /* A list that is empty points at itself; a cycle that misses the
+                 * head ends when it comes back to its first node, or with the budget. */
+                for (uint32_t step = 0; node && node != head && *budget; step++) {
+                        if (step && node == first)
+                                break;
+                        (*budget)--;
+                        if (!kb_kernel(&c->kb, node))
+                                break;
+                        uint64_t se = node - o->rt_run_list, my_q = 0;
+                        if (o->rt_my_q != HP_ABSENT && rd64(c->kv, se, o->rt_my_q, &my_q) == 0 && my_q) {
+                                if (kb_kernel(&c->kb, my_q) && *nq < qcap)
+                                        queue[(*nq)++] = my_q;
+                        } else {
+                                int e = addrset_add(out, se - o->task_rt, c->max_tasks);
+                                if (e < 0)
+                                        return e;
+                        }
+                        if (rd64(c->kv, node, 0, &node) < 0)    /* list_head.next */
+                                break;
+                }
+        }
+        return 0;
+}
+
+/* Walk one dl_rq's rb tree of sched_dl_entity.rb_node; @skip is an entity
+ * that is not a task (the fair server), 0 for none. */
+static int rq_walk_dl(struct hp_ctx *c, uint64_t dl, uint64_t skip, struct addrset *out, uint32_t *budget) {
+        const struct hp_offsets *o = c->o;
+        uint64_t stack[256], root;
+        size_t sp = 0;
+        if (rd64(c->kv, dl, o->dl_root, &root) == 0 && root)
+                stack[sp++] = root;
+        while (sp && *budget) {
+                uint64_t node = stack[--sp];
+                if (!kb_kernel(&c->kb, node))
+                        continue;
+                (*budget)--;
+                uint64_t l = 0, r = 0;
+                if (rd64(c->kv, node, o->rb_left, &l) == 0 && l && sp < ARRAY_SIZE(stack))
+                        stack[sp++] = l;
+                if (rd64(c->kv, node, o->rb_right, &r) == 0 && r && sp < ARRAY_SIZE(stack))
+                        stack[sp++] = r;
+                uint64_t se = node - o->dl_rb_node;
+                if (se == skip)
+                        continue;
+                int e = addrset_add(out, se - o->task_dl, c->max_tasks);
+                if (e < 0)
+                        return e;
+        }
+        return 0;
+}
+
 int hp_view_runqueues(struct hp_ctx *c, struct addrset *out) {
         if (!c->runqueues || !c->ncpus || c->o->rq_curr == HP_ABSENT || c->o->rq_cfs == HP_ABSENT)
                 return -ENOENT;
@@ -212,6 +284,25 @@ int hp_view_runqueues(struct hp_ctx *c, struct addrset *out) {
                 for (size_t i = 0; i < nq && budget; i++)
                         if ((e = rq_walk_cfs(c, queue[i], out, queue, &nq, ARRAY_SIZE(queue), &budget)) < 0)
                                 return e;
+                const struct hp_offsets *o = c->o;
+                if (o->task_rt != HP_ABSENT && o->rt_run_list != HP_ABSENT && o->rq_rt != HP_ABSENT &&
+                    o->rt_queue != HP_ABSENT) {
+                        nq = 0;
+                        queue[nq++] = rq + o->rq_rt;
+                        for (size_t i = 0; i < nq && budget; i++) {
+                                e = rq_walk_rt(c, queue[i], out, queue, &nq, ARRAY_SIZE(queue), &budget);
+                                if (e == -ENOMEM || e == -E2BIG)
+                                        return e;
+                                if (e < 0)
+                                        err = e;
+                        }
+                }
+                if (o->task_dl != HP_ABSENT && o->dl_rb_node != HP_ABSENT && o->rq_dl != HP_ABSENT &&
+                    o->dl_root != HP_ABSENT) {
+                        uint64_t skip = o->rq_fair_server != HP_ABSENT ? rq + o->rq_fair_server : 0;
+                        if ((e = rq_walk_dl(c, rq + o->rq_dl, skip, out, &budget)) < 0)
+                                return e;
+                }
         }
         return err;
 }
@@ -528,6 +619,16 @@ static const struct lx_field_row hp_rows[] = {
         { "cfs_rq", { "curr" }, O(cfs_curr), SIZE_MAX, true },
         { "rb_node", { "rb_left" }, O(rb_left), SIZE_MAX, true },
         { "rb_node", { "rb_right" }, O(rb_right), SIZE_MAX, true },
+        { "task_struct", { "rt" }, O(task_rt), SIZE_MAX, true },
+        { "sched_rt_entity", { "run_list" }, O(rt_run_list), SIZE_MAX, true },
+        { "sched_rt_entity", { "my_q" }, O(rt_my_q), SIZE_MAX, true },
+        { "rq", { "rt" }, O(rq_rt), SIZE_MAX, true },
+        { "rt_rq", { "active.queue" }, O(rt_queue), O(rt_queue_size), true },
+        { "task_struct", { "dl" }, O(task_dl), SIZE_MAX, true },
+        { "sched_dl_entity", { "rb_node" }, O(dl_rb_node), SIZE_MAX, true },
+        { "rq", { "dl" }, O(rq_dl), SIZE_MAX, true },
+        { "dl_rq", { "root.rb_root.rb_node" }, O(dl_root), SIZE_MAX, true },
+        { "rq", { "fair_server" }, O(rq_fair_server), SIZE_MAX, true },
 };
 #undef O
 

@@ -69,6 +69,15 @@ struct hp_offsets {
         uint32_t rq_curr, rq_cfs;       /* rq.curr, rq.cfs (struct cfs_rq) */
         uint32_t cfs_timeline, cfs_curr;/* cfs_rq.tasks_timeline.rb_root.rb_node, cfs_rq.curr */
         uint32_t rb_left, rb_right;
+        /* Real-time and deadline classes (each HP_ABSENT when the kernel has
+         * no such field: that class's queue is not read). */
+        uint32_t task_rt, rt_run_list;  /* task_struct.rt, sched_rt_entity.run_list */
+        uint32_t rt_my_q;               /* sched_rt_entity.my_q (RT group scheduling only) */
+        uint32_t rq_rt, rt_queue;       /* rq.rt, rt_rq.active.queue (list_head[MAX_RT_PRIO]) */
+        uint32_t rt_queue_size;         /* sizeof rt_rq.active.queue */
+        uint32_t task_dl, dl_rb_node;   /* task_struct.dl, sched_dl_entity.rb_node */
+        uint32_t rq_dl, dl_root;        /* rq.dl, dl_rq.root.rb_root.rb_node */
+        uint32_t rq_fair_server;        /* rq.fair_server: a deadline entity that is no task (6.12) */
 };
 
 /* What the check reads the guest with. */

@@ -31,6 +31,10 @@ static const struct hp_offsets HO = {
         .pid_tasks = 0x8, .idr_xa_head = 0x10, .xn_shift = 0, .xn_slots = 0x28,
         .task_se = 0x200, .se_run_node = 0x0, .se_my_q = 0x40,
         .rq_curr = 0x10, .rq_cfs = 0x40, .cfs_timeline = 0x8, .cfs_curr = 0x20, .rb_left = 0x10, .rb_right = 0x8,
+        /* rt_rq at rq+0x100 with 100 list heads at +0x10; dl_rq at rq+0x800; the fair server at rq+0x900 */
+        .task_rt = 0x260, .rt_run_list = 0x0, .rt_my_q = HP_ABSENT, .rq_rt = 0x100, .rt_queue = 0x10,
+        .rt_queue_size = 100 * 16, .task_dl = 0x270, .dl_rb_node = 0x0, .rq_dl = 0x800, .dl_root = 0x8,
+        .rq_fair_server = 0x900,
 };
 static const struct hm_offsets MO = {
         .mod_size = 0x200, .list = 0x8, .name = 0x18, .name_size = 56, .state = 0x0, .mkobj_mod = 0x80,
@@ -230,6 +234,68 @@ static void test_hidden_from_list(void **state) {
         assert_string_equal(seen, "[ \"pid-table\", \"runqueues\", \"memory-scan\" ]");
         json_object_put(ev);
         hvs_findings_free(f);
+        world_free(w);
+}
+
+/* Put @task on the real-time list of priority @prio (alone). */
+static void rt_enqueue(struct world *w, int prio, uint64_t task) {
+        uint64_t head = VA(PA_RQ) + HO.rq_rt + HO.rt_queue + 16ull * (uint64_t)prio, node = task + HO.task_rt + HO.rt_run_list;
+        wr64(w, head - POB, node);
+        wr64(w, head + 8 - POB, node);
+        wr64(w, node - POB, head);
+        wr64(w, node + 8 - POB, head);
+}
+
+static void test_rt_dl_queues(void **state) {
+        /* A real-time task at priority 10 and a deadline task whose tree also
+         * holds the fair server (a deadline entity in the rq, not a task). */
+        struct world *w = world_new();
+        uint64_t rt = add_task(w, 3, 7, "rtjob"), dl = add_task(w, 4, 8, "dljob");
+        link_task(w, rt), hash_pid(w, 7, rt);
+        link_task(w, dl), hash_pid(w, 8, dl);
+        for (int prio = 0; prio < 100; prio++) {      /* empty lists point at themselves */
+                uint64_t head = VA(PA_RQ) + HO.rq_rt + HO.rt_queue + 16ull * (uint64_t)prio;
+                wr64(w, head - POB, head);
+                wr64(w, head + 8 - POB, head);
+        }
+        rt_enqueue(w, 10, rt);
+        uint64_t dl_node = dl + HO.task_dl + HO.dl_rb_node, fs_node = VA(PA_RQ) + HO.rq_fair_server + HO.dl_rb_node;
+        wr64(w, PA_RQ + HO.rq_dl + HO.dl_root, dl_node);
+        wr64(w, dl_node - POB + HO.rb_left, fs_node);
+        struct addrset rq = { 0 };
+        assert_int_equal(hp_view_runqueues(&w->hc, &rq), 0);
+        assert_true(addrset_has(&rq, rt) && addrset_has(&rq, dl));
+        assert_false(addrset_has(&rq, VA(PA_RQ) + HO.rq_fair_server - HO.task_dl));
+        assert_int_equal(rq.n, 4);              /* init (curr), evil (CFS), rtjob, dljob */
+        addrset_free(&rq);
+        hvs_findings *f = run_hp(w);
+        assert_int_equal(count_above_info(f), 0);
+        hvs_findings_free(f);
+        /* Hidden from the list and /proc, runnable as a real-time task: the run queues tell. */
+        unlink_task(w, rt);
+        unhash_pid(w, 7);
+        f = run_hp(w);
+        assert_int_equal(count_above_info(f), 1);
+        const hvs_finding *h = first_above_info(f);
+        assert_int_equal(h->pid, 7);
+        assert_int_equal(h->severity, HVS_SEV_HIGH);
+        json_object *ev = json_tokener_parse(h->evidence_json);
+        assert_string_equal(json_object_to_json_string(json_object_object_get(ev, "seen_by")),
+                            "[ \"runqueues\", \"memory-scan\" ]");
+        json_object_put(ev);
+        hvs_findings_free(f);
+        /* A real-time list that loops without its head, and an absurd array size: bounded, no crash. */
+        uint64_t node = rt + HO.task_rt + HO.rt_run_list;
+        wr64(w, node - POB, node);
+        struct addrset s = { 0 };
+        (void)hp_view_runqueues(&w->hc, &s);
+        assert_true(s.n <= 1024);
+        addrset_free(&s);
+        struct hp_offsets bad = HO;
+        bad.rt_queue_size = 4096 * 16;
+        w->hc.o = &bad;
+        assert_int_equal(hp_view_runqueues(&w->hc, &s), -EBADMSG);
+        addrset_free(&s);
         world_free(w);
 }
 
@@ -442,6 +508,7 @@ int main(void) {
                 cmocka_unit_test(test_idr_two_levels),
                 cmocka_unit_test(test_hidden_from_list),
                 cmocka_unit_test(test_hidden_scan_only),
+                cmocka_unit_test(test_rt_dl_queues),
                 cmocka_unit_test(test_unhashed),
                 cmocka_unit_test(test_exiting_not_hidden),
                 cmocka_unit_test(test_thread_not_hidden),

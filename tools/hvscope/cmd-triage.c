@@ -310,7 +310,7 @@ static void triage_usage(FILE *f) {
               "  --label TEXT         the snapshot's label (default \"triage\")\n"
               "  --timings            also print each check's time\n"
               "  --time-budget MS     stop a check after MS milliseconds (default 10000)\n"
-              "  --scan-max-bytes N   bytes one memory scan reads at most (default 256 MiB)\n"
+              "  --scan-max-bytes N   bytes one memory scan reads at most (default 1 GiB)\n"
               "\n"
               "Exit status: 0 when every check ran (findings or not), 1 when the target\n"
               "could not be read or a check could not run (its error is printed).\n"
