@@ -98,7 +98,7 @@ static json_object *jobj(json_object *o, const char *k) {
  * in these events: a host-side thread id must not land in host.*.) */
 static bool ecs_root(const char *key) {
         static const char *const roots[] = { "process", "user", "group", "file", "source", "destination",
-                                             "network", "hvscope" };
+                                             "network", "error", "hvscope" };
         size_t n = strcspn(key, ".");
         for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
                 if (strlen(roots[i]) == n && !strncmp(key, roots[i], n))
