@@ -341,8 +341,9 @@ static void pump(struct attack *a, int64_t until, pid_t child, int *status) {
                 (void)poll(pf, 4, wait_ms);
                 now = mono_ns();
                 for (int i = 0; i < 4; i++) {
-                        if (!src[i] || (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                                        now < src[i]->ops->deadline_ns(src[i])))
+                        /* a gdbstub that hung up is the breakpoint source's step() error */
+                        short ready = i < 2 ? POLLIN : POLLIN | POLLHUP | POLLERR;
+                        if (!src[i] || (!(pf[i].revents & ready) && now < src[i]->ops->deadline_ns(src[i])))
                                 continue;
                         if (i < 2) {
                                 (void)src[i]->ops->step(src[i], now, trace_event, ts[i], NULL);
@@ -1018,10 +1019,13 @@ static void attack_usage(FILE *f) {
               "\n"
               "Step 2 of NIST IR 8221 on a running VM: read what hvscope's collectors see\n"
               "before and after an attack (CMD, run on the host between the two readings,\n"
-              "e.g. a lab script that starts the attack in the guest), acquire the guest's\n"
-              "memory and vCPU registers, and print the evidence the map requires for the\n"
-              "attack's classes: captured (what was seen), missing (and why: a planned\n"
-              "collector, no collector at all, or not applicable to this guest).\n"
+              "e.g. a lab script that starts the attack in the guest) and, when the map asks\n"
+              "for them, run during it host tracing (kvm, the VMM's system calls), the flight\n"
+              "recorder (20 Hz) and a hardware breakpoint on commit_creds (the VM's gdbstub),\n"
+              "and after it the triage checks; acquire the guest's memory and vCPU\n"
+              "registers, and print the evidence the map requires for the attack's classes:\n"
+              "captured (what was seen), missing (and why: a planned collector, no collector\n"
+              "at all, a collector that could not run, or not applicable to this guest).\n"
               "\n"
               "  --cve CVE-ID       the classes of this stored CVE (primary functionality,\n"
               "                     every supported type and source)\n"
