@@ -52,7 +52,7 @@ static void test_new_parts_runs_checks_and_borrows(void **state) {
                 .pid = 165, .parent = init, .comm = "sh", .argv = "sh\0", .argv_len = 3,
                 .uid = 1000, .euid = 1000, .gid = 1000, .egid = 1000 });
         fake_linux_add_task(fl, &(struct fake_task_spec){
-                .pid = 166, .parent = sh, .comm = "sleep", .argv = "sleep\0600\0", .argv_len = 10 });
+                .pid = 166, .parent = sh, .comm = "sleep", .argv = "sleep\0" "600\0", .argv_len = 10 });
         hvs_linux *k = NULL;
         assert_int_equal(fake_linux_open(fl, NULL, &k), 0);
         hvs_session *s = NULL;
