@@ -46,6 +46,21 @@ typedef struct hvs_session_opts {
  */
 HVS_API int hvs_session_open(const hvs_session_opts *opts, hvs_diag *diag, hvs_session **ret);
 
+/**
+ * hvs_session_new_parts() - a session over memory and a kernel view the
+ * caller already opened (a program that opens the memory first and finds
+ * out only then whether a Linux kernel is in it; tests over fake guests).
+ * @mem: the memory (borrowed: must outlive the session; not closed by it)
+ * @k:   the kernel found in @mem (borrowed likewise)
+ * @ret: the session (owned; hvs_session_close())
+ *
+ * The session is the same as one from hvs_session_open() for every user of
+ * a session (triage checks, watch sources), except that closing it closes
+ * neither part: their owner does, after the session.
+ * Return: 0; -EINVAL a NULL argument; -ENOMEM.
+ */
+HVS_API int hvs_session_new_parts(hvs_mem *mem, hvs_linux *k, hvs_session **ret);
+
 /** hvs_session_mem() / hvs_session_linux() - borrowed parts; valid until close. */
 HVS_API hvs_mem *hvs_session_mem(hvs_session *s);
 HVS_API hvs_linux *hvs_session_linux(hvs_session *s);
@@ -59,7 +74,11 @@ HVS_API hvs_linux *hvs_session_linux(hvs_session *s);
 HVS_API int hvs_session_pause(hvs_session *s);
 HVS_API int hvs_session_resume(hvs_session *s);
 
-/** hvs_session_close() - NULL-safe; resumes a VM it paused. Return: NULL. */
+/**
+ * hvs_session_close() - NULL-safe; resumes a VM it paused; closes the
+ * kernel view and the memory unless they were given to
+ * hvs_session_new_parts(). Return: NULL.
+ */
 HVS_API hvs_session *hvs_session_close(hvs_session *s);
 
 #ifdef __cplusplus

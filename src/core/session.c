@@ -6,6 +6,7 @@ struct hvs_session {
         hvs_mem *mem;
         hvs_linux *kernel;
         bool paused;
+        bool borrowed;          /* hvs_session_new_parts(): mem and kernel are the caller's */
 };
 
 int hvs_session_open(const hvs_session_opts *opts, hvs_diag *diag, hvs_session **ret) {
@@ -41,6 +42,17 @@ int hvs_session_open(const hvs_session_opts *opts, hvs_diag *diag, hvs_session *
         return 0;
 }
 
+int hvs_session_new_parts(hvs_mem *mem, hvs_linux *k, hvs_session **ret) {
+        if (!mem || !k || !ret)
+                return -EINVAL;
+        hvs_session *s = hvs_calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        *s = (hvs_session){ .mem = mem, .kernel = k, .borrowed = true };
+        *ret = s;
+        return 0;
+}
+
 hvs_mem *hvs_session_mem(hvs_session *s) { return s->mem; }
 hvs_linux *hvs_session_linux(hvs_session *s) { return s->kernel; }
 
@@ -63,8 +75,13 @@ int hvs_session_resume(hvs_session *s) {
 hvs_session *hvs_session_close(hvs_session *s) {
         if (!s)
                 return NULL;
-        hvs_linux_close(s->kernel);
-        hvs_mem_close(s->mem);  /* resumes a VM this session paused */
+        if (s->borrowed) {
+                if (s->paused)
+                        (void)hvs_mem_resume(s->mem);
+        } else {
+                hvs_linux_close(s->kernel);
+                hvs_mem_close(s->mem);  /* resumes a VM this session paused */
+        }
         free(s);
         return NULL;
 }

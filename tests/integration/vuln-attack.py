@@ -11,9 +11,15 @@
    captured. Skipped, saying so, when /dev/kvm cannot run the guest.
 2. Guest privilege escalation (lab/vuln/privesc.sh) on the Linux lab guest:
    an unprivileged shell abuses a set-UID helper and its child runs as root.
-   The test checks that attack-evidence names that process, its uid and its
-   unprivileged parent, as the guest's own ps shows them, and reports the
-   event-level evidence (when it changed) as missing, with why.
+   attack-evidence runs the flight recorder and a hardware breakpoint on
+   commit_creds during the attack and the triage checks after it. The test
+   checks, against what the guest itself says (ps, /proc/PID/status), that
+   the escalated process, its uid and its unprivileged parent are named; that
+   the credential change to uid 0 was captured as an event with that PID,
+   the helper's name and uid 1000 -> 0; that the flight recorder saw the
+   process; that the kernel integrity row holds the same checks and findings
+   as 'hvscope triage' run afterwards, and root-from-user names the process;
+   and that the VM runs afterwards with its gdbstub free again.
 
 usage: vuln-attack.py HVSCOPE   (HVS_SOURCE_ROOT: the source tree)
 """
@@ -41,6 +47,11 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures += 1
+
+
+def tracefs():
+    with open("/proc/self/mounts") as f:
+        return any(l.split()[2:3] == ["tracefs"] for l in f)
 
 
 def ev(out):
@@ -78,6 +89,7 @@ else:
         check(0x7c0e <= rip < 0x7c1b and "EDX=000003f5" in regs,
               "the guest loops on the floppy controller's data port (EIP %#x, EDX 0x3f5)" % rip)
         check(qmp(env["HVS_QMP"], "query-kvm").get("enabled") is True, "it runs under KVM (QMP query-kvm)")
+        tracefs_before = tracefs()
         rc, out, err = attack("--class", "functionality=io_device", "--class", "type=code_execution", "--class", "type=dos",
                               "--class", "source=guest_user", "--vm", env["HVS_QMP"], "--marker", "HVS-VENOM-FDC-ATTACK",
                               "--out", os.path.join(TMP, "venom"))
@@ -87,7 +99,10 @@ else:
               and os.path.exists(out.get("memory_image") or "/nonexistent"),
               "captured: a memory image, with the attack code at 0x7c40 (%s)" % out.get("marker_gpa"))
         pio = e.get("pio-mmio-access", {})
-        if any(l.split()[2:3] == ["tracefs"] for l in open("/proc/self/mounts")) and os.geteuid() == 0:
+        if tracefs() != tracefs_before:
+            # Another test on this host (tests/e2e/kvm_trace.py) mounts tracefs for a while.
+            print("SKIP the port-I/O check: tracefs was mounted or unmounted while attack-evidence ran")
+        elif tracefs_before and os.geteuid() == 0:
             check(pio.get("status") == "captured" and "port-io 0x3f5 write" in pio.get("detail", ""),
                   "captured: the floppy FIFO writes through kvm:kvm_pio (%s)" % pio.get("detail"))
         else:
@@ -95,6 +110,9 @@ else:
                   "missing: the floppy port accesses, host tracing unavailable (%s)" % pio.get("detail"))
         check(e.get("guest-process-list", {}).get("status") == "missing"
               and "not applicable" in e["guest-process-list"]["detail"], "guest views: not applicable (no Linux kernel)")
+        check(e.get("process-start-events", {}).get("status") == "missing"
+              and "not applicable" in e["process-start-events"]["detail"],
+              "guest events (flight recorder): not applicable (no Linux kernel)")
         check(e.get("vmm-crash", {}).get("status") == "missing" and "no hvscope collector" in e["vmm-crash"]["detail"],
               "missing: QEMU crash evidence, no collector at all")
         check(out.get("captured", 0) < out.get("needed", 0) and all(x["status"] in ("captured", "missing") for x in e.values()),
@@ -138,12 +156,70 @@ else:
             procs = e.get("guest-process-list", {})
             check(procs.get("status") == "captured" and "started during it" in procs.get("detail", "")
                   and "'sleep' uid 0" in procs.get("detail", ""), "captured: the processes the attack started")
+            # What the guest itself says of the escalated process and its parent.
+            cpid = root_sleep[0][0] if root_sleep else "?"
+            ppid = parent[0][0] if parent else "?"
+
+            def status_ids(pid, field):
+                st = subprocess.run([os.path.join(SRC, "lab", "guest-exec"), "--name", name, "--",
+                                     "cat /proc/%s/status" % pid], capture_output=True, text=True).stdout
+                for line in st.splitlines():
+                    if line.startswith(field + ":"):
+                        return [int(x) for x in line.split()[1:]]
+                return []
+            c_uids, p_uids = status_ids(cpid, "Uid"), status_ids(ppid, "Uid")
+            check(c_uids == [0, 0, 0, 0] and p_uids[:2] == [1000, 1000],
+                  "the guest's /proc: pid %s has uids %s, its parent %s has %s" % (cpid, c_uids, ppid, p_uids))
+            helper = "hvs-suid-helper"[:15]         # the comm the kernel gives /tmp/hvs-suid-helper
             cc = e.get("credential-change-events", {})
-            check(cc.get("status") == "missing" and "exists but attack-evidence does not run it" in cc.get("detail", ""),
-                  "missing, with why: when the credentials changed (hvscope watch has it; attack-evidence does not run it)")
+            to_root = [x for x in cc.get("events", []) if x.get("to_root")]
+            user_uid = p_uids[0] if p_uids else None  # the unprivileged shell's real uid (1000)
+            setuid = [x for x in to_root if x.get("source") == "breakpoint" and str(x.get("pid")) == cpid
+                      and x.get("name") == helper and x.get("old_uid") == user_uid and x.get("uid") == 0]
+            check(cc.get("status") == "captured" and setuid
+                  and ("pid %s '%s' uid %s->0" % (cpid, helper, user_uid)) in cc.get("detail", ""),
+                  "captured: the credential change to uid 0 as an event: pid %s '%s' uid %s->0 by the breakpoint on "
+                  "commit_creds (%s)" % (cpid, helper, user_uid, cc.get("detail")))
+            check(all(x.get("pid") == int(cpid) for x in to_root) if cpid.isdigit() else False,
+                  "every change to root is that process's (%s)" % [(x["pid"], x["name"]) for x in to_root])
+            pe = e.get("process-start-events", {})
+            seen = [x for x in pe.get("events", []) if str(x.get("pid")) == cpid]
+            check(pe.get("status") == "captured" and any(x.get("name") == "sleep" and x.get("uid") == 0
+                                                         and str(x.get("ppid")) == ppid for x in seen),
+                  "captured: the flight recorder saw pid %s as 'sleep' uid 0 under pid %s (%s)" %
+                  (cpid, ppid, [(x["action"], x["name"], x["uid"]) for x in seen]))
+            w = out.get("watch") or {}
+            check(w.get("flight-recorder", {}).get("ran") and w["flight-recorder"].get("reads", 0) > 10
+                  and w.get("breakpoint", {}).get("ran") and w["breakpoint"].get("hits", 0) >= len(setuid),
+                  "the sources ran: %s reads of the flight recorder, %s hits of the breakpoint" %
+                  (w.get("flight-recorder", {}).get("reads"), w.get("breakpoint", {}).get("hits")))
+            # Afterwards the VM runs and its gdbstub waits for a client again: the breakpoint is gone.
+            stub = [c["filename"] for c in qmp(env["HVS_QMP"], "query-chardev") if c["label"] == "gdb"]
+            check(qmp(env["HVS_QMP"], "query-status").get("running") is True and stub
+                  and stub[0].startswith("disconnected:"), "the VM runs afterwards and its gdbstub is free (%s)" % stub)
+            # The kernel integrity row against 'hvscope triage' run now.
             ki = e.get("guest-kernel-integrity", {})
-            check(ki.get("status") == "missing" and "exists but attack-evidence does not run it" in ki.get("detail", ""),
-                  "missing, with why: kernel integrity checks (hvscope triage has them; attack-evidence does not run it)")
+            tri = {t["check"]: t for t in out.get("triage") or []}
+            kint = [c for c, t in tri.items() if t.get("kernel_integrity")]
+            tr = subprocess.run([HVSCOPE, "triage", "--json", "--vm", env["HVS_QMP"]], capture_output=True, text=True)
+            try:
+                alone = {c["id"]: c for c in json.loads(tr.stdout).get("checks", [])}
+                alone_findings = json.loads(tr.stdout).get("findings", [])
+            except ValueError:
+                alone, alone_findings = {}, []
+            above = [f for c in kint for f in tri[c]["findings"] if f["severity"] != "info"]
+            above_alone = [f for f in alone_findings if f.get("check") in kint and f.get("severity") != "info"]
+            check(ki.get("status") == "captured" and len(kint) >= 5 and all(tri[c]["status"] == "ran" for c in kint)
+                  and ("%d kernel integrity checks ran" % len(kint)) in ki.get("detail", "")
+                  and ("): %d finding%s above info" % (len(above), "" if len(above) == 1 else "s")) in ki.get("detail", ""),
+                  "captured: %d kernel integrity checks ran after the attack, %d findings above info (%s)" %
+                  (len(kint), len(above), ki.get("detail", "")[:200]))
+            check(tr.returncode == 0 and set(kint) <= set(alone) and len(above) == len(above_alone),
+                  "hvscope triage afterwards: the same checks, %d findings above info among them (%s)" %
+                  (len(above_alone), tr.stderr.strip()[:200]))
+            rfu = [f for f in tri.get("root-from-user", {}).get("findings", []) if str(f.get("pid")) == cpid]
+            check(rfu and rfu[0]["severity"] == "high", "triage root-from-user names pid %s (%s)" %
+                  (cpid, [f["title"] for f in rfu]))
     finally:
         subprocess.run([os.path.join(SRC, "lab", "run-guest.sh"), "stop", "--name", name], capture_output=True)
 

@@ -191,6 +191,13 @@ check(ev.get("pio-mmio-access", {}).get("covered") and ev["pio-mmio-access"]["co
       "port/MMIO accesses: covered by hvscope watch (the kvm source), as this hvscope has it")
 check(ev.get("guest-process-list", {}).get("covered") and ev["guest-process-list"]["command"] == "ps",
       "the guest process list is covered by hvscope ps")
+# What 'vuln attack-evidence' now runs during and after a privilege escalation (vuln-attack.py checks the rows).
+check(ev.get("credential-change-events", {}).get("covered") and ev["credential-change-events"]["command"] == "watch"
+      and ev.get("guest-kernel-integrity", {}).get("covered") and ev["guest-kernel-integrity"]["command"] == "triage",
+      "credential-change events (hvscope watch) and kernel integrity (hvscope triage): covered, as this hvscope has them")
+r = hv("attack-evidence", "--class", "type=privilege_escalation")
+check(r.returncode == 1 and "a live VM" in r.stderr and not r.stdout,
+      "attack-evidence without a live VM: refused, nothing run (%s)" % r.stderr.strip())
 unc = [e["needed_by"] for e in g["evidence"] if not e["covered"]]
 check(unc == sorted(unc, reverse=True) and all(not e["covered"] for e in g["evidence"][:len(unc)]),
       "uncovered evidence first, ranked by how many vulnerabilities need it")
