@@ -212,6 +212,7 @@ static int do_dmesg(struct collect *cl) {
  * that process's "error" in the JSON, not the view's.
  */
 static int do_per_process(struct collect *cl, enum view_id id) {
+        const struct task_view *tv = id == V_MAPS ? &task_view_maps : id == V_CREDS ? &task_view_creds : &task_view_env;
         const hvs_task_list *tl = cl->tasks;
         void **items = calloc(tl->n ? tl->n : 1, sizeof *items);
         char **errs = calloc(tl->n ? tl->n : 1, sizeof *errs);
@@ -224,15 +225,9 @@ static int do_per_process(struct collect *cl, enum view_id id) {
         struct view_result *v = &cl->v[id];
         for (size_t i = 0; r == 0 && i < tl->n; i++) {
                 const hvs_task *t = &tl->tasks[i];
-                if (id != V_CREDS && (t->kthread || t->mm.v == 0))
+                if (!tv->kthreads && (t->kthread || t->mm.v == 0))
                         continue;
-                int e;
-                if (id == V_MAPS)
-                        e = hvs_linux_task_maps(cl->k, t, (hvs_vma_list **)&items[i]);
-                else if (id == V_CREDS)
-                        e = hvs_linux_task_creds(cl->k, t, (hvs_creds **)&items[i]);
-                else
-                        e = hvs_linux_task_env(cl->k, t, (hvs_env **)&items[i]);
+                int e = tv->read(cl->k, t, &items[i]);
                 if (e < 0) {
                         if (fatal(e)) {
                                 r = view_failed(cl, id, e, kmsg(cl, e));
@@ -259,19 +254,10 @@ static int do_per_process(struct collect *cl, enum view_id id) {
                         v->partial += ((hvs_env *)items[i])->partial != 0;
                 }
         }
-        if (r == 0) {
-                json_object *o = id == V_MAPS    ? view_maps_json(cl->s, tl, (hvs_vma_list *const *)items, errs)
-                                 : id == V_CREDS ? view_creds_json(cl->s, tl, (hvs_creds *const *)items, errs)
-                                                 : view_env_json(cl->s, tl, (hvs_env *const *)items, errs);
-                r = put_json(cl, id, o);
-        }
+        if (r == 0)
+                r = put_json(cl, id, task_view_json(cl->s, tv, tl, items, errs));
         for (size_t i = 0; i < tl->n; i++) {
-                if (id == V_MAPS)
-                        hvs_vma_list_free(items[i]);
-                else if (id == V_CREDS)
-                        hvs_creds_free(items[i]);
-                else
-                        hvs_env_free(items[i]);
+                tv->free(items[i]);
                 free(errs[i]);
         }
         free(items);
