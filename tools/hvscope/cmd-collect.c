@@ -51,18 +51,6 @@ struct collect {
         double commit_ms;       /* content hash, custody row, commit */
 };
 
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int64_t wall_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A failure of the target or of the host: the snapshot cannot be trusted to be whole. */
 static bool fatal(int err) {
         return err == -EIO || err == -ETIMEDOUT || err == -ENOMEM || err == -ECONNRESET || err == -EPIPE;
@@ -108,6 +96,29 @@ static int view_failed(struct collect *cl, enum view_id id, int r, const char *m
         json_object_object_add(o, "error", json_object_new_string(msg));
         json_object_object_add(o, "errno", json_object_new_int(-r));
         return put_json(cl, id, o);
+}
+
+hvs_snapshot_record snapshot_record(hvs_session *s, bool paused, const hvs_sysinfo *si, const char *label,
+                                    int64_t taken_ns) {
+        const hvs_linux_info *info = hvs_linux_get_info(hvs_session_linux(s));
+        const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(s));
+        bool live = mi->kind == HVS_MEM_QEMU;
+        return (hvs_snapshot_record){
+                .vm = { .name = mi->vm_name[0] ? mi->vm_name : NULL,
+                        .qmp_path = mi->control[0] ? mi->control : NULL,
+                        .qemu_pid = mi->qemu_pid,
+                        .image = live ? NULL : mi->source,
+                        .kernel_banner = info->banner },
+                .taken_ns = taken_ns,
+                .guest_time_ns = info->guest_time_s * 1000000000,
+                .guest_boot_ns = info->boot_time_ns,
+                .paused = paused && live,
+                .source = live ? "live" : mi->kind == HVS_MEM_ELFCORE ? "elfcore" : "raw",
+                .kernel_release = info->release,
+                .kernel_banner = info->banner,
+                .hostname = si && !(si->partial & HVS_SYSINFO_PARTIAL_UTS) ? si->nodename : NULL,
+                .label = label,
+        };
 }
 
 static int store_failed(struct collect *cl, const char *what) {
@@ -405,23 +416,7 @@ int cmd_collect(int argc, char **argv) {
         char sha[65] = "";
 
         if (store) {
-                bool live = mi->kind == HVS_MEM_QEMU;
-                hvs_snapshot_record rec = {
-                        .vm = { .name = mi->vm_name[0] ? mi->vm_name : NULL,
-                                .qmp_path = mi->control[0] ? mi->control : NULL,
-                                .qemu_pid = mi->qemu_pid,
-                                .image = live ? NULL : mi->source,
-                                .kernel_banner = info->banner },
-                        .taken_ns = taken,
-                        .guest_time_ns = info->guest_time_s * 1000000000,
-                        .guest_boot_ns = info->boot_time_ns,
-                        .paused = t.pause && live,
-                        .source = live ? "live" : mi->kind == HVS_MEM_ELFCORE ? "elfcore" : "raw",
-                        .kernel_release = info->release,
-                        .kernel_banner = info->banner,
-                        .hostname = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_UTS) ? si.nodename : NULL,
-                        .label = label,
-                };
+                hvs_snapshot_record rec = snapshot_record(cl.s, t.pause, have_si ? &si : NULL, label, taken);
                 if (hvs_case_snapshot_begin(cl.c, &rec, &cl.snap) < 0) {
                         errorf("cannot start a snapshot in case '%s': %s", hvs_case_path(cl.c), hvs_case_errmsg(cl.c));
                         rc = 1;

@@ -8,18 +8,6 @@
 #include "views.h"
 #include "util/util.h"
 
-/* A path for the table: control bytes and backslashes escaped as \ooo, so a
- * guest-chosen name cannot forge lines or terminal sequences. */
-static void print_escaped(const char *s) {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c < 0x20 || c == 0x7f || c == '\\')
-                        printf("\\%03o", c);
-                else
-                        putchar(c);
-        }
-}
-
 static json_object *fd_json(const hvs_fd *f) {
         json_object *o = json_object_new_object();
         char flags[256];

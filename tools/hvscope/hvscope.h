@@ -95,6 +95,14 @@ int target_open(struct target_opts *t, hvs_session **ret);
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Prints guest-chosen text @s (NULL: nothing) on stdout with control bytes
+ * and backslashes as \ooo, so it cannot forge lines or terminal sequences. */
+void print_escaped(const char *s);
+/* Milliseconds of the monotonic clock (for durations). */
+double now_ms(void);
+/* Nanoseconds since the epoch (wall clock). */
+int64_t wall_ns(void);
+
 /* Prints @o (pretty, no slash escapes) on stdout and releases it. */
 void print_json(json_object *o);
 /* "0x%016x" string of a guest address. */
@@ -129,6 +137,13 @@ bool hvscope_has_command(const char *name);
  * prints the one-line error and returns -errno (cmd-timeline.c). */
 struct hvs_case;
 int case_open_readonly(const char *path, struct hvs_case **ret);
+
+/* The snapshot record of a run that read @s from @taken_ns (wall clock) on:
+ * the VM or image, its kernel and clock; paused if @paused and @s is a live
+ * VM; @si: the guest's facts (the hostname), or NULL. Strings are borrowed
+ * from @s, @si and @label (cmd-collect.c). */
+hvs_snapshot_record snapshot_record(hvs_session *s, bool paused, const hvs_sysinfo *si, const char *label,
+                                    int64_t taken_ns);
 
 /* Output to stdout ("-" or NULL) or to a file written under a temporary name
  * and renamed when complete (out-file.c). */
