@@ -69,7 +69,8 @@ static json_object *task_json(const struct task_view *v, const hvs_task *t, cons
 json_object *task_view_json(hvs_session *s, const struct task_view *v, const hvs_task_list *tl, void *const *items,
                             char *const *errs) {
         json_object *root = json_object_new_object(), *arr = json_object_new_array();
-        json_object_object_add(root, "kernel", json_object_new_string(hvs_linux_get_info(hvs_session_linux(s))->banner));
+        const hvs_linux_info *info = hvs_linux_get_info(hvs_session_linux(s));
+        json_object_object_add(root, "kernel", json_object_new_string(info->banner));
         json_object_object_add(root, "truncated", json_object_new_boolean(tl->truncated));
         for (size_t i = 0; i < tl->n; i++)
                 if (items[i] || errs[i])
