@@ -278,110 +278,119 @@ static int finish_batch(hvs_case *c, const char *action, const char *table, int6
         return 0;
 }
 
-int hvs_case_add_events(hvs_case *c, const hvs_event_record *ev, size_t n, int64_t *ret_first_id) {
-        if (!c || (!ev && n))
-                return -EINVAL;
+/*
+ * A batch of records of one kind: one transaction, ids consecutive from the
+ * first, one custody row (action: the table's name) over all of them.
+ */
+struct batch {
+        const char *table;      /* "events"; also the custody action */
+        const char *one;        /* "event", as in "event ids are not consecutive" */
+        const char *add_err;    /* "cannot add an event" */
+        const char *sql;        /* the INSERT */
+        /* Checks record @i of @recs and binds it to @ins: 0, or -errno (diag set). */
+        int (*bind)(hvs_case *c, sqlite3_stmt *ins, const void *recs, size_t i);
+};
+
+static int add_batch(hvs_case *c, const struct batch *b, const void *recs, size_t n, int64_t *ret_first_id) {
         if (n == 0 || n > HVS_MAX_CASE_BATCH)
-                return HVS_DIAG(&c->diag, -EINVAL, "a batch of events holds 1 to %u records", HVS_MAX_CASE_BATCH);
+                return HVS_DIAG(&c->diag, -EINVAL, "a batch of %s holds 1 to %u records", b->table,
+                                HVS_MAX_CASE_BATCH);
         if (c->open_snap)
                 return HVS_DIAG(&c->diag, -EBUSY, "a snapshot is being written");
         int e = case_begin(c);
         if (e < 0)
                 return e;
         _cleanup_stmt_ sqlite3_stmt *ins = NULL;
-        e = case_prepare(c->db,
-                         "INSERT INTO events(vm_id, snapshot_id, ts_ns, guest_ts_ns, source, category, action, pid,"
-                         " comm, summary, data_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                         &ins, &c->diag);
+        e = case_prepare(c->db, b->sql, &ins, &c->diag);
         int64_t first = 0, last = 0;
         for (size_t i = 0; e == 0 && i < n; i++) {
-                const hvs_event_record *r = &ev[i];
-                if (!r->source || !r->category || !r->action || !r->summary || r->ts_ns <= 0) {
-                        e = HVS_DIAG(&c->diag, -EINVAL, "event %zu: time, source, category, action and summary are required", i);
-                        break;
-                }
-                if ((e = check_refs(c, r->vm_id, r->snapshot_id)) < 0 ||
-                    (e = check_json(c, r->data_json, "an event's data")) < 0)
-                        break;
                 sqlite3_reset(ins);
-                case_bind_opt_i64(ins, 1, r->vm_id > 0, r->vm_id);
-                case_bind_opt_i64(ins, 2, r->snapshot_id > 0, r->snapshot_id);
-                sqlite3_bind_int64(ins, 3, r->ts_ns);
-                case_bind_opt_i64(ins, 4, r->guest_ts_ns != 0, r->guest_ts_ns);
-                case_bind_text(ins, 5, r->source);
-                case_bind_text(ins, 6, r->category);
-                case_bind_text(ins, 7, r->action);
-                case_bind_opt_i64(ins, 8, r->pid >= 0, r->pid);
-                case_bind_text(ins, 9, r->comm);
-                case_bind_text(ins, 10, r->summary);
-                case_bind_text(ins, 11, r->data_json);
-                if ((e = case_exec_stmt(c->db, ins, "cannot add an event", &c->diag)) < 0)
+                if ((e = b->bind(c, ins, recs, i)) < 0 || (e = case_exec_stmt(c->db, ins, b->add_err, &c->diag)) < 0)
                         break;
                 last = sqlite3_last_insert_rowid(c->db);
                 if (i == 0)
                         first = last;
                 else if (last != first + (int64_t)i)
-                        e = HVS_DIAG(&c->diag, -EIO, "event ids are not consecutive");
+                        e = HVS_DIAG(&c->diag, -EIO, "%s ids are not consecutive", b->one);
         }
         if (e < 0) {
                 case_rollback(c);
                 return e;
         }
-        return finish_batch(c, "events", "events", first, last, n, ret_first_id);
+        return finish_batch(c, b->table, b->table, first, last, n, ret_first_id);
+}
+
+static int bind_event(hvs_case *c, sqlite3_stmt *ins, const void *recs, size_t i) {
+        const hvs_event_record *r = (const hvs_event_record *)recs + i;
+        if (!r->source || !r->category || !r->action || !r->summary || r->ts_ns <= 0)
+                return HVS_DIAG(&c->diag, -EINVAL,
+                                "event %zu: time, source, category, action and summary are required", i);
+        int e;
+        if ((e = check_refs(c, r->vm_id, r->snapshot_id)) < 0 ||
+            (e = check_json(c, r->data_json, "an event's data")) < 0)
+                return e;
+        case_bind_opt_i64(ins, 1, r->vm_id > 0, r->vm_id);
+        case_bind_opt_i64(ins, 2, r->snapshot_id > 0, r->snapshot_id);
+        sqlite3_bind_int64(ins, 3, r->ts_ns);
+        case_bind_opt_i64(ins, 4, r->guest_ts_ns != 0, r->guest_ts_ns);
+        case_bind_text(ins, 5, r->source);
+        case_bind_text(ins, 6, r->category);
+        case_bind_text(ins, 7, r->action);
+        case_bind_opt_i64(ins, 8, r->pid >= 0, r->pid);
+        case_bind_text(ins, 9, r->comm);
+        case_bind_text(ins, 10, r->summary);
+        case_bind_text(ins, 11, r->data_json);
+        return 0;
+}
+
+int hvs_case_add_events(hvs_case *c, const hvs_event_record *ev, size_t n, int64_t *ret_first_id) {
+        static const struct batch b = {
+                .table = "events",
+                .one = "event",
+                .add_err = "cannot add an event",
+                .sql = "INSERT INTO events(vm_id, snapshot_id, ts_ns, guest_ts_ns, source, category, action, pid,"
+                       " comm, summary, data_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                .bind = bind_event,
+        };
+        if (!c || (!ev && n))
+                return -EINVAL;
+        return add_batch(c, &b, ev, n, ret_first_id);
+}
+
+static int bind_finding(hvs_case *c, sqlite3_stmt *ins, const void *recs, size_t i) {
+        static const char *const severities[] = { "info", "low", "medium", "high", "critical", NULL };
+        const hvs_finding_record *r = (const hvs_finding_record *)recs + i;
+        if (!r->check_id || !r->title || r->ts_ns <= 0)
+                return HVS_DIAG(&c->diag, -EINVAL, "finding %zu: time, check id and title are required", i);
+        if (!one_of(r->severity, severities))
+                return HVS_DIAG(&c->diag, -EINVAL, "finding %zu: severity '%s' is not info, low, medium, high"
+                                " or critical", i, r->severity ? r->severity : "(none)");
+        int e;
+        if ((e = check_refs(c, r->vm_id, r->snapshot_id)) < 0 ||
+            (e = check_json(c, r->evidence_json, "a finding's evidence")) < 0)
+                return e;
+        case_bind_opt_i64(ins, 1, r->vm_id > 0, r->vm_id);
+        case_bind_opt_i64(ins, 2, r->snapshot_id > 0, r->snapshot_id);
+        sqlite3_bind_int64(ins, 3, r->ts_ns);
+        case_bind_text(ins, 4, r->check_id);
+        case_bind_text(ins, 5, r->severity);
+        case_bind_text(ins, 6, r->title);
+        case_bind_text(ins, 7, r->explanation);
+        case_bind_text(ins, 8, r->attack_technique);
+        case_bind_text(ins, 9, r->evidence_json);
+        return 0;
 }
 
 int hvs_case_add_findings(hvs_case *c, const hvs_finding_record *f, size_t n, int64_t *ret_first_id) {
-        static const char *const severities[] = { "info", "low", "medium", "high", "critical", NULL };
+        static const struct batch b = {
+                .table = "findings",
+                .one = "finding",
+                .add_err = "cannot add a finding",
+                .sql = "INSERT INTO findings(vm_id, snapshot_id, ts_ns, check_id, severity, title, explanation,"
+                       " attack_technique, evidence_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                .bind = bind_finding,
+        };
         if (!c || (!f && n))
                 return -EINVAL;
-        if (n == 0 || n > HVS_MAX_CASE_BATCH)
-                return HVS_DIAG(&c->diag, -EINVAL, "a batch of findings holds 1 to %u records", HVS_MAX_CASE_BATCH);
-        if (c->open_snap)
-                return HVS_DIAG(&c->diag, -EBUSY, "a snapshot is being written");
-        int e = case_begin(c);
-        if (e < 0)
-                return e;
-        _cleanup_stmt_ sqlite3_stmt *ins = NULL;
-        e = case_prepare(c->db,
-                         "INSERT INTO findings(vm_id, snapshot_id, ts_ns, check_id, severity, title, explanation,"
-                         " attack_technique, evidence_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                         &ins, &c->diag);
-        int64_t first = 0, last = 0;
-        for (size_t i = 0; e == 0 && i < n; i++) {
-                const hvs_finding_record *r = &f[i];
-                if (!r->check_id || !r->title || r->ts_ns <= 0) {
-                        e = HVS_DIAG(&c->diag, -EINVAL, "finding %zu: time, check id and title are required", i);
-                        break;
-                }
-                if (!one_of(r->severity, severities)) {
-                        e = HVS_DIAG(&c->diag, -EINVAL, "finding %zu: severity '%s' is not info, low, medium, high"
-                                     " or critical", i, r->severity ? r->severity : "(none)");
-                        break;
-                }
-                if ((e = check_refs(c, r->vm_id, r->snapshot_id)) < 0 ||
-                    (e = check_json(c, r->evidence_json, "a finding's evidence")) < 0)
-                        break;
-                sqlite3_reset(ins);
-                case_bind_opt_i64(ins, 1, r->vm_id > 0, r->vm_id);
-                case_bind_opt_i64(ins, 2, r->snapshot_id > 0, r->snapshot_id);
-                sqlite3_bind_int64(ins, 3, r->ts_ns);
-                case_bind_text(ins, 4, r->check_id);
-                case_bind_text(ins, 5, r->severity);
-                case_bind_text(ins, 6, r->title);
-                case_bind_text(ins, 7, r->explanation);
-                case_bind_text(ins, 8, r->attack_technique);
-                case_bind_text(ins, 9, r->evidence_json);
-                if ((e = case_exec_stmt(c->db, ins, "cannot add a finding", &c->diag)) < 0)
-                        break;
-                last = sqlite3_last_insert_rowid(c->db);
-                if (i == 0)
-                        first = last;
-                else if (last != first + (int64_t)i)
-                        e = HVS_DIAG(&c->diag, -EIO, "finding ids are not consecutive");
-        }
-        if (e < 0) {
-                case_rollback(c);
-                return e;
-        }
-        return finish_batch(c, "findings", "findings", first, last, n, ret_first_id);
+        return add_batch(c, &b, f, n, ret_first_id);
 }

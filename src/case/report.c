@@ -242,198 +242,212 @@ static const char *sev_class(const char *s) {
         return tl_severity_num(s) ? s : "info";
 }
 
-static int findings(struct rep *r) {
+/*
+ * A section that is one table of a query's rows: the title, the header row
+ * on the first row, one row per result row by @row, then the text for no
+ * row or the count of rows past max_rows.
+ */
+struct table {
+        const char *id, *title;
+        const char *intro;      /* HTML after the title, or NULL */
+        const char *sql;
+        const char *head;       /* the <th> cells */
+        const char *empty;      /* the text when there is no row */
+        const char *more;       /* "N more MORE not shown" past max_rows; NULL: every row */
+        void (*row)(struct rep *r, sqlite3_stmt *st);
+};
+
+static int table_section(struct rep *r, const struct table *t) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int k = tl_prepare(r->db,
-                           "SELECT f.ts_ns, f.check_id, f.severity, f.title, f.explanation, f.attack_technique,"
-                           " f.evidence_json, v.name, f.snapshot_id FROM findings f LEFT JOIN vms v ON v.id = f.vm_id"
-                           " ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
-                           " WHEN 'low' THEN 3 ELSE 4 END, f.ts_ns, f.id",
-                           &st, r->diag);
+        int k = tl_prepare(r->db, t->sql, &st, r->diag);
         if (k < 0)
                 return k;
-        out(r, "<section id=\"findings\"><h2>Findings</h2>\n");
+        out(r, "<section id=\"%s\"><h2>%s</h2>\n%s", t->id, t->title, t->intro ? t->intro : "");
         size_t n = 0, more = 0;
         while ((k = tl_step(r->db, st, r->diag)) > 0) {
-                if (n >= r->o.max_rows) {
+                if (t->more && n >= r->o.max_rows) {
                         more++;
                         continue;
                 }
                 if (!n++)
-                        out(r, "<table><thead><tr><th>severity</th><th>check</th><th>finding</th>"
-                               "<th>ATT&amp;CK</th><th>VM</th><th>snapshot</th><th>time (UTC)</th></tr></thead><tbody>\n");
-                _cleanup_free_ char *check = tl_col_text(st, 1, &r->oom), *sev = tl_col_text(st, 2, &r->oom),
-                                    *title = tl_col_text(st, 3, &r->oom), *expl = tl_col_text(st, 4, &r->oom),
-                                    *tech = tl_col_text(st, 5, &r->oom), *ev = tl_col_text(st, 6, &r->oom),
-                                    *vm = tl_col_text(st, 7, &r->oom);
-                out(r, "<tr><td><span class=\"sev sev-%s\">", sev_class(sev));
-                html_or(r, sev, "?");
-                out(r, "</span></td><td class=mono>");
-                html(r, check);
-                out(r, "</td><td><b>");
-                html(r, title);
-                out(r, "</b>");
-                if (expl && *expl) {
-                        out(r, "<br>");
-                        html(r, expl);
-                }
-                if (ev && *ev) {
-                        out(r, "<details><summary>evidence</summary><pre>");
-                        html(r, ev);
-                        out(r, "</pre></details>");
-                }
-                out(r, "</td><td class=mono>");
-                html(r, tech);
-                out(r, "</td><td>");
-                html(r, vm);
-                out(r, "</td><td class=n>%" PRId64 "</td>", col64(st, 8));
-                time_cell(r, col64(st, 0));
-                out(r, "</tr>\n");
+                        out(r, "<table><thead><tr>%s</tr></thead><tbody>\n", t->head);
+                t->row(r, st);
         }
         if (k < 0)
                 return k;
         if (n)
                 out(r, "</tbody></table>\n");
         else
-                out(r, "<p class=empty>No findings: no detection check reported anything in this case.</p>\n");
+                out(r, "<p class=empty>%s</p>\n", t->empty);
         if (more)
-                out(r, "<p class=dim>%zu more findings not shown.</p>\n", more);
+                out(r, "<p class=dim>%zu more %s not shown.</p>\n", more, t->more);
         out(r, "</section>\n");
         return 0;
+}
+
+static void finding_row(struct rep *r, sqlite3_stmt *st) {
+        _cleanup_free_ char *check = tl_col_text(st, 1, &r->oom), *sev = tl_col_text(st, 2, &r->oom),
+                            *title = tl_col_text(st, 3, &r->oom), *expl = tl_col_text(st, 4, &r->oom),
+                            *tech = tl_col_text(st, 5, &r->oom), *ev = tl_col_text(st, 6, &r->oom),
+                            *vm = tl_col_text(st, 7, &r->oom);
+        out(r, "<tr><td><span class=\"sev sev-%s\">", sev_class(sev));
+        html_or(r, sev, "?");
+        out(r, "</span></td><td class=mono>");
+        html(r, check);
+        out(r, "</td><td><b>");
+        html(r, title);
+        out(r, "</b>");
+        if (expl && *expl) {
+                out(r, "<br>");
+                html(r, expl);
+        }
+        if (ev && *ev) {
+                out(r, "<details><summary>evidence</summary><pre>");
+                html(r, ev);
+                out(r, "</pre></details>");
+        }
+        out(r, "</td><td class=mono>");
+        html(r, tech);
+        out(r, "</td><td>");
+        html(r, vm);
+        out(r, "</td><td class=n>%" PRId64 "</td>", col64(st, 8));
+        time_cell(r, col64(st, 0));
+        out(r, "</tr>\n");
+}
+
+static int findings(struct rep *r) {
+        static const struct table t = {
+                .id = "findings",
+                .title = "Findings",
+                .sql = "SELECT f.ts_ns, f.check_id, f.severity, f.title, f.explanation, f.attack_technique,"
+                        " f.evidence_json, v.name, f.snapshot_id FROM findings f LEFT JOIN vms v ON v.id = f.vm_id"
+                        " ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
+                        " WHEN 'low' THEN 3 ELSE 4 END, f.ts_ns, f.id",
+                .head = "<th>severity</th><th>check</th><th>finding</th><th>ATT&amp;CK</th><th>VM</th><th>snapshot</th>"
+                        "<th>time (UTC)</th>",
+                .empty = "No findings: no detection check reported anything in this case.",
+                .more = "findings",
+                .row = finding_row,
+        };
+        return table_section(r, &t);
+}
+
+static void vm_row(struct rep *r, sqlite3_stmt *st) {
+        _cleanup_free_ char *name = tl_col_text(st, 1, &r->oom), *uuid = tl_col_text(st, 2, &r->oom),
+                            *host = tl_col_text(st, 3, &r->oom), *qmp = tl_col_text(st, 4, &r->oom),
+                            *image = tl_col_text(st, 6, &r->oom), *banner = tl_col_text(st, 7, &r->oom),
+                            *hn = tl_col_text(st, 11, &r->oom), *rel = tl_col_text(st, 12, &r->oom);
+        out(r, "<tr><td class=n>%" PRId64 "</td><td class=nw>", col64(st, 0));
+        html(r, name);
+        out(r, "</td><td>");
+        html(r, hn);
+        out(r, "</td><td class=mono>");
+        html(r, uuid);
+        out(r, "</td><td>");
+        html(r, host);
+        out(r, "</td><td class=mono>");
+        html(r, qmp ? qmp : image);
+        out(r, "</td><td class=n>");
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+                out(r, "%" PRId64, col64(st, 5));
+        /* The release; the (long) banner folded under it. */
+        out(r, "</td><td class=mono>");
+        html_or(r, rel, banner && !rel ? "" : "-");
+        if (banner) {
+                out(r, "<details><summary>banner</summary>");
+                html(r, banner);
+                out(r, "</details>");
+        }
+        out(r, "</td>");
+        time_cell(r, col64(st, 8));
+        time_cell(r, col64(st, 9));
+        out(r, "<td class=n>%" PRId64 "</td></tr>\n", col64(st, 10));
 }
 
 static int vms(struct rep *r) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int k = tl_prepare(r->db,
-                           "SELECT v.id, v.name, v.uuid, v.host, v.qmp, v.qemu_pid, v.image, v.kernel_banner,"
-                           " v.first_seen_ns, v.last_seen_ns,"
-                           " (SELECT COUNT(*) FROM snapshots s WHERE s.vm_id = v.id),"
-                           " (SELECT s.hostname FROM snapshots s WHERE s.vm_id = v.id AND s.hostname IS NOT NULL"
-                           "  ORDER BY s.taken_ns DESC LIMIT 1),"
-                           " (SELECT s.kernel_release FROM snapshots s WHERE s.vm_id = v.id"
-                           "  AND s.kernel_release IS NOT NULL ORDER BY s.taken_ns DESC LIMIT 1)"
-                           " FROM vms v ORDER BY v.id",
-                           &st, r->diag);
-        if (k < 0)
-                return k;
-        out(r, "<section id=\"vms\"><h2>Virtual machines</h2>\n");
-        size_t n = 0;
-        while ((k = tl_step(r->db, st, r->diag)) > 0) {
-                if (!n++)
-                        out(r, "<table><thead><tr><th>id</th><th>name</th><th>guest host name</th><th>UUID</th>"
-                               "<th>hypervisor host</th><th>source</th><th>QEMU pid</th><th>kernel</th>"
-                               "<th>first seen (UTC)</th><th>last seen (UTC)</th><th>snapshots</th></tr></thead><tbody>\n");
-                _cleanup_free_ char *name = tl_col_text(st, 1, &r->oom), *uuid = tl_col_text(st, 2, &r->oom),
-                                    *host = tl_col_text(st, 3, &r->oom), *qmp = tl_col_text(st, 4, &r->oom),
-                                    *image = tl_col_text(st, 6, &r->oom), *banner = tl_col_text(st, 7, &r->oom),
-                                    *hn = tl_col_text(st, 11, &r->oom), *rel = tl_col_text(st, 12, &r->oom);
-                out(r, "<tr><td class=n>%" PRId64 "</td><td class=nw>", col64(st, 0));
-                html(r, name);
-                out(r, "</td><td>");
-                html(r, hn);
-                out(r, "</td><td class=mono>");
-                html(r, uuid);
-                out(r, "</td><td>");
-                html(r, host);
-                out(r, "</td><td class=mono>");
-                html(r, qmp ? qmp : image);
-                out(r, "</td><td class=n>");
-                if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-                        out(r, "%" PRId64, col64(st, 5));
-                /* The release; the (long) banner folded under it. */
-                out(r, "</td><td class=mono>");
-                html_or(r, rel, banner && !rel ? "" : "-");
-                if (banner) {
-                        out(r, "<details><summary>banner</summary>");
-                        html(r, banner);
-                        out(r, "</details>");
-                }
-                out(r, "</td>");
-                time_cell(r, col64(st, 8));
-                time_cell(r, col64(st, 9));
-                out(r, "<td class=n>%" PRId64 "</td></tr>\n", col64(st, 10));
+        static const struct table t = {
+                .id = "vms",
+                .title = "Virtual machines",
+                .sql = "SELECT v.id, v.name, v.uuid, v.host, v.qmp, v.qemu_pid, v.image, v.kernel_banner,"
+                        " v.first_seen_ns, v.last_seen_ns,"
+                        " (SELECT COUNT(*) FROM snapshots s WHERE s.vm_id = v.id),"
+                        " (SELECT s.hostname FROM snapshots s WHERE s.vm_id = v.id AND s.hostname IS NOT NULL"
+                        "  ORDER BY s.taken_ns DESC LIMIT 1),"
+                        " (SELECT s.kernel_release FROM snapshots s WHERE s.vm_id = v.id"
+                        "  AND s.kernel_release IS NOT NULL ORDER BY s.taken_ns DESC LIMIT 1)"
+                        " FROM vms v ORDER BY v.id",
+                .head = "<th>id</th><th>name</th><th>guest host name</th><th>UUID</th><th>hypervisor host</th>"
+                        "<th>source</th><th>QEMU pid</th><th>kernel</th><th>first seen (UTC)</th>"
+                        "<th>last seen (UTC)</th><th>snapshots</th>",
+                .empty = "No VM recorded in this case yet.",
+                .row = vm_row,
+        };
+        return table_section(r, &t);
+}
+
+static void acquisition_row(struct rep *r, sqlite3_stmt *st) {
+        _cleanup_free_ char *vm = tl_col_text(st, 1, &r->oom), *kind = tl_col_text(st, 2, &r->oom),
+                            *mode = tl_col_text(st, 3, &r->oom), *status = tl_col_text(st, 4, &r->oom),
+                            *comp = tl_col_text(st, 9, &r->oom), *path = tl_col_text(st, 11, &r->oom),
+                            *sha = tl_col_text(st, 12, &r->oom), *actor = tl_col_text(st, 13, &r->oom),
+                            *host = tl_col_text(st, 14, &r->oom), *ver = tl_col_text(st, 15, &r->oom);
+        int64_t started = col64(st, 5);
+        bool finished = sqlite3_column_type(st, 6) != SQLITE_NULL;
+        out(r, "<tr><td class=n>%" PRId64 "</td><td class=nw>", col64(st, 0));
+        html(r, vm);
+        out(r, "</td><td>");
+        html(r, kind);
+        out(r, "</td><td>");
+        html(r, mode);
+        if (col64(st, 10))
+                out(r, " <span class=bad>(possibly smeared)</span>");
+        out(r, "</td><td class=\"%s\">", status && !strcmp(status, "complete") ? "ok" : "bad");
+        html(r, status);
+        out(r, "</td>");
+        time_cell(r, started);
+        if (finished)
+                out(r, "<td class=n>%.3f s</td>", ((double)col64(st, 6) - (double)started) / 1e9);
+        else
+                out(r, "<td class=dim>-</td>");
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+                out(r, "<td class=n>%.1f ms</td>", (double)col64(st, 7) / 1e6);
+        else
+                out(r, "<td class=dim>-</td>");
+        char sz[32];
+        bytes_text(sz, sizeof sz, sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : col64(st, 8));
+        out(r, "<td class=n>%s", sz);
+        if (comp && strcmp(comp, "none")) {
+                out(r, " (");
+                html(r, comp);
+                out(r, ")");
         }
-        if (k < 0)
-                return k;
-        out(r, n ? "</tbody></table>\n" : "<p class=empty>No VM recorded in this case yet.</p>\n");
-        out(r, "</section>\n");
-        return 0;
+        out(r, "</td><td class=mono>");
+        html(r, path);
+        out(r, "</td><td class=hash>");
+        html_or(r, sha, "-");
+        out(r, "</td><td>");
+        html(r, actor);
+        out(r, "@");
+        html(r, host);
+        out(r, "<br><span class=dim>hvscope ");
+        html(r, ver);
+        out(r, "</span></td></tr>\n");
 }
 
 static int acquisitions(struct rep *r) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int k = tl_prepare(r->db,
-                           "SELECT a.id, v.name, a.kind, a.mode, a.status, a.started_ns, a.finished_ns, a.downtime_ns,"
-                           " a.size, a.compression, a.smeared, a.path, a.sha256, a.actor, a.host, a.tool_version"
-                           " FROM acquisitions a LEFT JOIN vms v ON v.id = a.vm_id ORDER BY a.started_ns, a.id",
-                           &st, r->diag);
-        if (k < 0)
-                return k;
-        out(r, "<section id=\"acquisitions\"><h2>Acquisitions</h2>\n");
-        size_t n = 0, more = 0;
-        while ((k = tl_step(r->db, st, r->diag)) > 0) {
-                if (n >= r->o.max_rows) {
-                        more++;
-                        continue;
-                }
-                if (!n++)
-                        out(r, "<table><thead><tr><th>id</th><th>VM</th><th>what</th><th>mode</th><th>status</th>"
-                               "<th>started (UTC)</th><th>took</th><th>guest paused</th><th>size</th><th>file</th>"
-                               "<th>SHA-256</th><th>by</th></tr></thead><tbody>\n");
-                _cleanup_free_ char *vm = tl_col_text(st, 1, &r->oom), *kind = tl_col_text(st, 2, &r->oom),
-                                    *mode = tl_col_text(st, 3, &r->oom), *status = tl_col_text(st, 4, &r->oom),
-                                    *comp = tl_col_text(st, 9, &r->oom), *path = tl_col_text(st, 11, &r->oom),
-                                    *sha = tl_col_text(st, 12, &r->oom), *actor = tl_col_text(st, 13, &r->oom),
-                                    *host = tl_col_text(st, 14, &r->oom), *ver = tl_col_text(st, 15, &r->oom);
-                int64_t started = col64(st, 5);
-                bool finished = sqlite3_column_type(st, 6) != SQLITE_NULL;
-                out(r, "<tr><td class=n>%" PRId64 "</td><td class=nw>", col64(st, 0));
-                html(r, vm);
-                out(r, "</td><td>");
-                html(r, kind);
-                out(r, "</td><td>");
-                html(r, mode);
-                if (col64(st, 10))
-                        out(r, " <span class=bad>(possibly smeared)</span>");
-                out(r, "</td><td class=\"%s\">", status && !strcmp(status, "complete") ? "ok" : "bad");
-                html(r, status);
-                out(r, "</td>");
-                time_cell(r, started);
-                if (finished)
-                        out(r, "<td class=n>%.3f s</td>", ((double)col64(st, 6) - (double)started) / 1e9);
-                else
-                        out(r, "<td class=dim>-</td>");
-                if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-                        out(r, "<td class=n>%.1f ms</td>", (double)col64(st, 7) / 1e6);
-                else
-                        out(r, "<td class=dim>-</td>");
-                char sz[32];
-                bytes_text(sz, sizeof sz, sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : col64(st, 8));
-                out(r, "<td class=n>%s", sz);
-                if (comp && strcmp(comp, "none")) {
-                        out(r, " (");
-                        html(r, comp);
-                        out(r, ")");
-                }
-                out(r, "</td><td class=mono>");
-                html(r, path);
-                out(r, "</td><td class=hash>");
-                html_or(r, sha, "-");
-                out(r, "</td><td>");
-                html(r, actor);
-                out(r, "@");
-                html(r, host);
-                out(r, "<br><span class=dim>hvscope ");
-                html(r, ver);
-                out(r, "</span></td></tr>\n");
-        }
-        if (k < 0)
-                return k;
-        out(r, n ? "</tbody></table>\n" : "<p class=empty>No acquisition recorded in this case yet.</p>\n");
-        if (more)
-                out(r, "<p class=dim>%zu more acquisitions not shown.</p>\n", more);
-        out(r, "</section>\n");
-        return 0;
+        static const struct table t = {
+                .id = "acquisitions",
+                .title = "Acquisitions",
+                .sql = "SELECT a.id, v.name, a.kind, a.mode, a.status, a.started_ns, a.finished_ns, a.downtime_ns,"
+                        " a.size, a.compression, a.smeared, a.path, a.sha256, a.actor, a.host, a.tool_version"
+                        " FROM acquisitions a LEFT JOIN vms v ON v.id = a.vm_id ORDER BY a.started_ns, a.id",
+                .head = "<th>id</th><th>VM</th><th>what</th><th>mode</th><th>status</th><th>started (UTC)</th>"
+                        "<th>took</th><th>guest paused</th><th>size</th><th>file</th><th>SHA-256</th><th>by</th>",
+                .empty = "No acquisition recorded in this case yet.",
+                .more = "acquisitions",
+                .row = acquisition_row,
+        };
+        return table_section(r, &t);
 }
 
 /* ---- the timeline chart ---- */
@@ -935,55 +949,45 @@ static int guests(struct rep *r) {
         return 0;
 }
 
+static void custody_row(struct rep *r, sqlite3_stmt *st) {
+        _cleanup_free_ char *actor = tl_col_text(st, 2, &r->oom), *host = tl_col_text(st, 3, &r->oom),
+                            *ver = tl_col_text(st, 4, &r->oom), *action = tl_col_text(st, 5, &r->oom),
+                            *args = tl_col_text(st, 6, &r->oom), *res = tl_col_text(st, 7, &r->oom),
+                            *hash = tl_col_text(st, 8, &r->oom);
+        out(r, "<tr><td class=n>%" PRId64 "</td>", col64(st, 0));
+        time_cell(r, col64(st, 1));
+        out(r, "<td>");
+        html(r, actor);
+        out(r, "@");
+        html(r, host);
+        out(r, "<br><span class=dim>hvscope ");
+        html(r, ver);
+        out(r, "</span></td><td class=mono>");
+        html(r, action);
+        out(r, "</td><td class=cmd>");
+        html(r, args);
+        out(r, "</td><td class=hash>");
+        html_or(r, res, "-");
+        out(r, "</td><td class=hash>");
+        html(r, hash);
+        out(r, "</td></tr>\n");
+}
+
 static int custody(struct rep *r) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int k = tl_prepare(r->db,
-                           "SELECT seq, ts_ns, actor, host, tool_version, action, args_json, result_sha256, hash"
-                           " FROM custody ORDER BY seq",
-                           &st, r->diag);
-        if (k < 0)
-                return k;
-        out(r, "<section id=\"custody\"><h2>Chain of custody</h2>\n"
-               "<p class=dim>The case's append-only, hash-chained log (<span class=mono>hvscope case verify</span> "
-               "re-checks it).</p>\n");
-        size_t n = 0, more = 0;
-        while ((k = tl_step(r->db, st, r->diag)) > 0) {
-                if (n >= r->o.max_rows) {
-                        more++;
-                        continue;
-                }
-                if (!n++)
-                        out(r, "<table><thead><tr><th>#</th><th>time (UTC)</th><th>who</th><th>action</th><th>arguments</th>"
-                               "<th>result SHA-256</th><th>entry hash</th></tr></thead><tbody>\n");
-                _cleanup_free_ char *actor = tl_col_text(st, 2, &r->oom), *host = tl_col_text(st, 3, &r->oom),
-                                    *ver = tl_col_text(st, 4, &r->oom), *action = tl_col_text(st, 5, &r->oom),
-                                    *args = tl_col_text(st, 6, &r->oom), *res = tl_col_text(st, 7, &r->oom),
-                                    *hash = tl_col_text(st, 8, &r->oom);
-                out(r, "<tr><td class=n>%" PRId64 "</td>", col64(st, 0));
-                time_cell(r, col64(st, 1));
-                out(r, "<td>");
-                html(r, actor);
-                out(r, "@");
-                html(r, host);
-                out(r, "<br><span class=dim>hvscope ");
-                html(r, ver);
-                out(r, "</span></td><td class=mono>");
-                html(r, action);
-                out(r, "</td><td class=cmd>");
-                html(r, args);
-                out(r, "</td><td class=hash>");
-                html_or(r, res, "-");
-                out(r, "</td><td class=hash>");
-                html(r, hash);
-                out(r, "</td></tr>\n");
-        }
-        if (k < 0)
-                return k;
-        out(r, n ? "</tbody></table>\n" : "<p class=empty>The custody log is empty.</p>\n");
-        if (more)
-                out(r, "<p class=dim>%zu more log entries not shown.</p>\n", more);
-        out(r, "</section>\n");
-        return 0;
+        static const struct table t = {
+                .id = "custody",
+                .title = "Chain of custody",
+                .intro = "<p class=dim>The case's append-only, hash-chained log "
+                         "(<span class=mono>hvscope case verify</span> re-checks it).</p>\n",
+                .sql = "SELECT seq, ts_ns, actor, host, tool_version, action, args_json, result_sha256, hash"
+                        " FROM custody ORDER BY seq",
+                .head = "<th>#</th><th>time (UTC)</th><th>who</th><th>action</th><th>arguments</th>"
+                        "<th>result SHA-256</th><th>entry hash</th>",
+                .empty = "The custody log is empty.",
+                .more = "log entries",
+                .row = custody_row,
+        };
+        return table_section(r, &t);
 }
 
 int hvs_report_write_db(sqlite3 *db, const hvs_report_opts *opts, hvs_diag *diag, FILE *f) {

@@ -969,114 +969,106 @@ static int collect_acquisitions(struct builder *b) {
         return r < 0 ? r : b->oom ? -ENOMEM : 0;
 }
 
-static int collect_events(struct builder *b) {
+/*
+ * One entry of @src for each row of @sql (column 0: its id) whose time
+ * (column @ts_col) is in range, filled from the row by @fill.
+ */
+static int collect_rows(struct builder *b, const char *sql, int ts_col, enum hvs_tl_source src,
+                        void (*fill)(struct builder *b, sqlite3_stmt *st, hvs_tl_entry *e)) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = tl_prepare(b->db,
-                           "SELECT id, IFNULL(vm_id, 0), IFNULL(snapshot_id, 0), ts_ns, source, category, action,"
-                           " pid, comm, summary, data_json FROM events ORDER BY ts_ns, id",
-                           &st, b->diag);
+        int r = tl_prepare(b->db, sql, &st, b->diag);
         if (r < 0)
                 return r;
         while ((r = tl_step(b->db, st, b->diag)) > 0 && !b->oom) {
-                int64_t ts = sqlite3_column_int64(st, 3);
+                int64_t ts = sqlite3_column_int64(st, ts_col);
                 if (!in_range(b, ts))
                         continue;
-                hvs_tl_entry *e = entry_new(b, ts, HVS_TL_EVENT);
+                hvs_tl_entry *e = entry_new(b, ts, src);
                 if (!e)
                         break;
-                _cleanup_free_ char *category = tl_col_text(st, 5, &b->oom);
                 e->row_id = sqlite3_column_int64(st, 0);
-                e->provider = tl_col_text(st, 4, &b->oom);
-                e->action = tl_col_text(st, 6, &b->oom);
-                ecs_classify(category, e->action, &e->category, &e->type);
-                e->dataset = "hvscope.event";
-                e->desc = "Event Time";
-                if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-                        e->has_process = true;
-                        e->pid = (int32_t)sqlite3_column_int64(st, 7);
-                        e->comm = tl_col_text(st, 8, &b->oom);
-                }
-                e->message = tl_col_text(st, 9, &b->oom);
-                if (!e->message)
-                        CHECK_OOM(b, e->message = xdup(""));
-                e->data_json = tl_col_text(st, 10, &b->oom);
-                entry_vm(b, e, sqlite3_column_int64(st, 1), snap_get(b, sqlite3_column_int64(st, 2)));
+                fill(b, st, e);
         }
         return r < 0 ? r : b->oom ? -ENOMEM : 0;
+}
+
+static void event_fill(struct builder *b, sqlite3_stmt *st, hvs_tl_entry *e) {
+        _cleanup_free_ char *category = tl_col_text(st, 5, &b->oom);
+        e->provider = tl_col_text(st, 4, &b->oom);
+        e->action = tl_col_text(st, 6, &b->oom);
+        ecs_classify(category, e->action, &e->category, &e->type);
+        e->dataset = "hvscope.event";
+        e->desc = "Event Time";
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+                e->has_process = true;
+                e->pid = (int32_t)sqlite3_column_int64(st, 7);
+                e->comm = tl_col_text(st, 8, &b->oom);
+        }
+        e->message = tl_col_text(st, 9, &b->oom);
+        if (!e->message)
+                CHECK_OOM(b, e->message = xdup(""));
+        e->data_json = tl_col_text(st, 10, &b->oom);
+        entry_vm(b, e, sqlite3_column_int64(st, 1), snap_get(b, sqlite3_column_int64(st, 2)));
+}
+
+static int collect_events(struct builder *b) {
+        return collect_rows(b,
+                            "SELECT id, IFNULL(vm_id, 0), IFNULL(snapshot_id, 0), ts_ns, source, category, action,"
+                            " pid, comm, summary, data_json FROM events ORDER BY ts_ns, id",
+                            3, HVS_TL_EVENT, event_fill);
+}
+
+static void finding_fill(struct builder *b, sqlite3_stmt *st, hvs_tl_entry *e) {
+        e->kind = "alert";
+        e->category = "intrusion_detection";
+        e->type = "info";
+        e->dataset = "hvscope.finding";
+        e->desc = "Finding Time";
+        e->rule_id = tl_col_text(st, 4, &b->oom);
+        e->rule_name = tl_col_text(st, 4, &b->oom);
+        e->action = tl_col_text(st, 4, &b->oom);
+        e->severity = tl_col_text(st, 5, &b->oom);
+        e->severity_num = tl_severity_num(e->severity);
+        e->message = tl_col_text(st, 6, &b->oom);
+        if (!e->message)
+                CHECK_OOM(b, e->message = xdup(""));
+        e->rule_description = tl_col_text(st, 7, &b->oom);
+        e->technique = tl_col_text(st, 8, &b->oom);
+        e->data_json = tl_col_text(st, 9, &b->oom);
+        entry_vm(b, e, sqlite3_column_int64(st, 1), snap_get(b, sqlite3_column_int64(st, 2)));
 }
 
 static int collect_findings(struct builder *b) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = tl_prepare(b->db,
-                           "SELECT id, IFNULL(vm_id, 0), IFNULL(snapshot_id, 0), ts_ns, check_id, severity, title,"
-                           " explanation, attack_technique, evidence_json FROM findings ORDER BY ts_ns, id",
-                           &st, b->diag);
-        if (r < 0)
-                return r;
-        while ((r = tl_step(b->db, st, b->diag)) > 0 && !b->oom) {
-                int64_t ts = sqlite3_column_int64(st, 3);
-                if (!in_range(b, ts))
-                        continue;
-                hvs_tl_entry *e = entry_new(b, ts, HVS_TL_FINDING);
-                if (!e)
-                        break;
-                e->row_id = sqlite3_column_int64(st, 0);
-                e->kind = "alert";
-                e->category = "intrusion_detection";
-                e->type = "info";
-                e->dataset = "hvscope.finding";
-                e->desc = "Finding Time";
-                e->rule_id = tl_col_text(st, 4, &b->oom);
-                e->rule_name = tl_col_text(st, 4, &b->oom);
-                e->action = tl_col_text(st, 4, &b->oom);
-                e->severity = tl_col_text(st, 5, &b->oom);
-                e->severity_num = tl_severity_num(e->severity);
-                e->message = tl_col_text(st, 6, &b->oom);
-                if (!e->message)
-                        CHECK_OOM(b, e->message = xdup(""));
-                e->rule_description = tl_col_text(st, 7, &b->oom);
-                e->technique = tl_col_text(st, 8, &b->oom);
-                e->data_json = tl_col_text(st, 9, &b->oom);
-                entry_vm(b, e, sqlite3_column_int64(st, 1), snap_get(b, sqlite3_column_int64(st, 2)));
-        }
-        return r < 0 ? r : b->oom ? -ENOMEM : 0;
+        return collect_rows(b,
+                            "SELECT id, IFNULL(vm_id, 0), IFNULL(snapshot_id, 0), ts_ns, check_id, severity, title,"
+                            " explanation, attack_technique, evidence_json FROM findings ORDER BY ts_ns, id",
+                            3, HVS_TL_FINDING, finding_fill);
+}
+
+static void custody_fill(struct builder *b, sqlite3_stmt *st, hvs_tl_entry *e) {
+        e->category = "database";
+        e->dataset = "hvscope.custody";
+        e->desc = "Custody Action Time";
+        e->user = tl_col_text(st, 2, &b->oom);
+        e->host = tl_col_text(st, 3, &b->oom);
+        e->tool_version = tl_col_text(st, 4, &b->oom);
+        e->action = tl_col_text(st, 5, &b->oom);
+        e->type = e->action && (strstr(e->action, "verify") || strstr(e->action, "report") ||
+                                strstr(e->action, "timeline") || strstr(e->action, "export"))
+                          ? "access"
+                          : "change";
+        e->data_json = tl_col_text(st, 6, &b->oom);
+        e->sha256 = tl_col_text(st, 7, &b->oom);
+        e->custody_hash = tl_col_text(st, 8, &b->oom);
+        CHECK_OOM(b, e->message = xfmt("custody #%" PRId64 ": %s by %s on %s", e->row_id, e->action ? e->action : "?",
+                                       e->user ? e->user : "?", e->host ? e->host : "?"));
 }
 
 static int collect_custody(struct builder *b) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = tl_prepare(b->db,
-                           "SELECT seq, ts_ns, actor, host, tool_version, action, args_json, result_sha256, hash"
-                           " FROM custody ORDER BY seq",
-                           &st, b->diag);
-        if (r < 0)
-                return r;
-        while ((r = tl_step(b->db, st, b->diag)) > 0 && !b->oom) {
-                int64_t ts = sqlite3_column_int64(st, 1);
-                if (!in_range(b, ts))
-                        continue;
-                hvs_tl_entry *e = entry_new(b, ts, HVS_TL_CUSTODY);
-                if (!e)
-                        break;
-                e->row_id = sqlite3_column_int64(st, 0);
-                e->category = "database";
-                e->dataset = "hvscope.custody";
-                e->desc = "Custody Action Time";
-                e->user = tl_col_text(st, 2, &b->oom);
-                e->host = tl_col_text(st, 3, &b->oom);
-                e->tool_version = tl_col_text(st, 4, &b->oom);
-                e->action = tl_col_text(st, 5, &b->oom);
-                e->type = e->action && (strstr(e->action, "verify") || strstr(e->action, "report") ||
-                                        strstr(e->action, "timeline") || strstr(e->action, "export"))
-                                  ? "access"
-                                  : "change";
-                e->data_json = tl_col_text(st, 6, &b->oom);
-                e->sha256 = tl_col_text(st, 7, &b->oom);
-                e->custody_hash = tl_col_text(st, 8, &b->oom);
-                CHECK_OOM(b, e->message = xfmt("custody #%" PRId64 ": %s by %s on %s", e->row_id,
-                                               e->action ? e->action : "?", e->user ? e->user : "?",
-                                               e->host ? e->host : "?"));
-        }
-        return r < 0 ? r : b->oom ? -ENOMEM : 0;
+        return collect_rows(b,
+                            "SELECT seq, ts_ns, actor, host, tool_version, action, args_json, result_sha256, hash"
+                            " FROM custody ORDER BY seq",
+                            1, HVS_TL_CUSTODY, custody_fill);
 }
 
 static void builder_free(struct builder *b) {

@@ -501,14 +501,9 @@ static int acquire_registers(int argc, char **argv) {
                 hvs_mem_close(m);
                 return 1;
         }
-        int64_t started = 0;
+        int64_t started = wall_ns();
         hvs_acq_regs *regs = NULL;
         hvs_diag d = { 0 };
-        {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                started = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-        }
         int r = hvs_acq_registers(m, pause, &d, &regs);
         char *json = NULL;
         if (r == 0 && hvs_acq_regs_json(regs, &json) < 0) {
@@ -530,13 +525,11 @@ static int acquire_registers(int argc, char **argv) {
         char detail[1024];
         snprintf(detail, sizeof detail, "%s", json_object_to_json_string_ext(dj, JSON_C_TO_STRING_PLAIN));
         json_object_put(dj);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
         hvs_acq_record rec = {
                 .kind = "registers", .mode = pause ? "paused" : "running", .path = abs[0] ? abs : NULL,
                 .size = abs[0] && json ? strlen(json) : 0, .sha256 = sha[0] ? sha : NULL, .compression = "none",
                 .smeared = !pause, .downtime_ns = regs ? regs->downtime_ns : -1, .started_ns = started,
-                .finished_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, .status = r == 0 ? "complete" : "failed",
+                .finished_ns = wall_ns(), .status = r == 0 ? "complete" : "failed",
                 .vm_name = regs && regs->vm_name[0] ? regs->vm_name : NULL,
                 .vm_uuid = regs && regs->vm_uuid[0] ? regs->vm_uuid : NULL,
                 .qmp_path = regs && regs->qmp_path[0] ? regs->qmp_path : hvs_mem_get_info(m)->control,

@@ -51,18 +51,6 @@ struct collect {
         double commit_ms;       /* content hash, custody row, commit */
 };
 
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int64_t wall_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A failure of the target or of the host: the snapshot cannot be trusted to be whole. */
 static bool fatal(int err) {
         return err == -EIO || err == -ETIMEDOUT || err == -ENOMEM || err == -ECONNRESET || err == -EPIPE;
@@ -108,6 +96,29 @@ static int view_failed(struct collect *cl, enum view_id id, int r, const char *m
         json_object_object_add(o, "error", json_object_new_string(msg));
         json_object_object_add(o, "errno", json_object_new_int(-r));
         return put_json(cl, id, o);
+}
+
+hvs_snapshot_record snapshot_record(hvs_session *s, bool paused, const hvs_sysinfo *si, const char *label,
+                                    int64_t taken_ns) {
+        const hvs_linux_info *info = hvs_linux_get_info(hvs_session_linux(s));
+        const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(s));
+        bool live = mi->kind == HVS_MEM_QEMU;
+        return (hvs_snapshot_record){
+                .vm = { .name = mi->vm_name[0] ? mi->vm_name : NULL,
+                        .qmp_path = mi->control[0] ? mi->control : NULL,
+                        .qemu_pid = mi->qemu_pid,
+                        .image = live ? NULL : mi->source,
+                        .kernel_banner = info->banner },
+                .taken_ns = taken_ns,
+                .guest_time_ns = info->guest_time_s * 1000000000,
+                .guest_boot_ns = info->boot_time_ns,
+                .paused = paused && live,
+                .source = live ? "live" : mi->kind == HVS_MEM_ELFCORE ? "elfcore" : "raw",
+                .kernel_release = info->release,
+                .kernel_banner = info->banner,
+                .hostname = si && !(si->partial & HVS_SYSINFO_PARTIAL_UTS) ? si->nodename : NULL,
+                .label = label,
+        };
 }
 
 static int store_failed(struct collect *cl, const char *what) {
@@ -212,6 +223,7 @@ static int do_dmesg(struct collect *cl) {
  * that process's "error" in the JSON, not the view's.
  */
 static int do_per_process(struct collect *cl, enum view_id id) {
+        const struct task_view *tv = id == V_MAPS ? &task_view_maps : id == V_CREDS ? &task_view_creds : &task_view_env;
         const hvs_task_list *tl = cl->tasks;
         void **items = calloc(tl->n ? tl->n : 1, sizeof *items);
         char **errs = calloc(tl->n ? tl->n : 1, sizeof *errs);
@@ -224,15 +236,9 @@ static int do_per_process(struct collect *cl, enum view_id id) {
         struct view_result *v = &cl->v[id];
         for (size_t i = 0; r == 0 && i < tl->n; i++) {
                 const hvs_task *t = &tl->tasks[i];
-                if (id != V_CREDS && (t->kthread || t->mm.v == 0))
+                if (!tv->kthreads && (t->kthread || t->mm.v == 0))
                         continue;
-                int e;
-                if (id == V_MAPS)
-                        e = hvs_linux_task_maps(cl->k, t, (hvs_vma_list **)&items[i]);
-                else if (id == V_CREDS)
-                        e = hvs_linux_task_creds(cl->k, t, (hvs_creds **)&items[i]);
-                else
-                        e = hvs_linux_task_env(cl->k, t, (hvs_env **)&items[i]);
+                int e = tv->read(cl->k, t, &items[i]);
                 if (e < 0) {
                         if (fatal(e)) {
                                 r = view_failed(cl, id, e, kmsg(cl, e));
@@ -259,19 +265,10 @@ static int do_per_process(struct collect *cl, enum view_id id) {
                         v->partial += ((hvs_env *)items[i])->partial != 0;
                 }
         }
-        if (r == 0) {
-                json_object *o = id == V_MAPS    ? view_maps_json(cl->s, tl, (hvs_vma_list *const *)items, errs)
-                                 : id == V_CREDS ? view_creds_json(cl->s, tl, (hvs_creds *const *)items, errs)
-                                                 : view_env_json(cl->s, tl, (hvs_env *const *)items, errs);
-                r = put_json(cl, id, o);
-        }
+        if (r == 0)
+                r = put_json(cl, id, task_view_json(cl->s, tv, tl, items, errs));
         for (size_t i = 0; i < tl->n; i++) {
-                if (id == V_MAPS)
-                        hvs_vma_list_free(items[i]);
-                else if (id == V_CREDS)
-                        hvs_creds_free(items[i]);
-                else
-                        hvs_env_free(items[i]);
+                tv->free(items[i]);
                 free(errs[i]);
         }
         free(items);
@@ -419,23 +416,7 @@ int cmd_collect(int argc, char **argv) {
         char sha[65] = "";
 
         if (store) {
-                bool live = mi->kind == HVS_MEM_QEMU;
-                hvs_snapshot_record rec = {
-                        .vm = { .name = mi->vm_name[0] ? mi->vm_name : NULL,
-                                .qmp_path = mi->control[0] ? mi->control : NULL,
-                                .qemu_pid = mi->qemu_pid,
-                                .image = live ? NULL : mi->source,
-                                .kernel_banner = info->banner },
-                        .taken_ns = taken,
-                        .guest_time_ns = info->guest_time_s * 1000000000,
-                        .guest_boot_ns = info->boot_time_ns,
-                        .paused = t.pause && live,
-                        .source = live ? "live" : mi->kind == HVS_MEM_ELFCORE ? "elfcore" : "raw",
-                        .kernel_release = info->release,
-                        .kernel_banner = info->banner,
-                        .hostname = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_UTS) ? si.nodename : NULL,
-                        .label = label,
-                };
+                hvs_snapshot_record rec = snapshot_record(cl.s, t.pause, have_si ? &si : NULL, label, taken);
                 if (hvs_case_snapshot_begin(cl.c, &rec, &cl.snap) < 0) {
                         errorf("cannot start a snapshot in case '%s': %s", hvs_case_path(cl.c), hvs_case_errmsg(cl.c));
                         rc = 1;

@@ -8,18 +8,6 @@
 #include "views.h"
 #include "util/util.h"
 
-/* A path for the table: control bytes and backslashes escaped as \ooo, so a
- * guest-chosen name cannot forge lines or terminal sequences. */
-static void print_escaped(const char *s) {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c < 0x20 || c == 0x7f || c == '\\')
-                        printf("\\%03o", c);
-                else
-                        putchar(c);
-        }
-}
-
 static json_object *fd_json(const hvs_fd *f) {
         json_object *o = json_object_new_object();
         char flags[256];
@@ -103,49 +91,16 @@ static void files_usage(FILE *f) {
 }
 
 int cmd_files(int argc, char **argv) {
-        static const struct option longopts[] = {
-                TARGET_LONG_OPTS,
-                { "process", required_argument, NULL, 'p' },
-                { "help", no_argument, NULL, 'h' },
-                { 0 },
-        };
         struct target_opts t = { 0 };
-        int32_t pid = -1;
-        int c;
-        while ((c = getopt_long(argc, argv, "vp:h", longopts, NULL)) != -1) {
-                int k = target_opt(&t, c, optarg);
-                if (k < 0)
-                        return 1;
-                if (k > 0)
-                        continue;
-                switch (c) {
-                case 'p': {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*optarg == '\0' || *end || v < 0 || v > INT32_MAX) {
-                                errorf("files: bad process id '%s'", optarg);
-                                return 1;
-                        }
-                        pid = (int32_t)v;
-                        break;
-                }
-                case 'h':
-                        files_usage(stdout);
-                        return 0;
-                default:
-                        files_usage(stderr);
-                        return 1;
-                }
-        }
-        if (optind < argc) {
-                errorf("files: unexpected argument '%s'", argv[optind]);
-                return 1;
-        }
+        long pid;
+        int rc = process_opts_parse(argc, argv, "files", files_usage, "files: bad process id", &t, &pid);
+        if (rc >= 0)
+                return rc;
         hvs_session *s = NULL;
         if (target_open(&t, &s) < 0)
                 return 1;
         hvs_files_list *l = NULL;
-        int r = hvs_linux_files(hvs_session_linux(s), pid, &l);
+        int r = hvs_linux_files(hvs_session_linux(s), (int32_t)pid, &l);
         if (t.pause)
                 hvs_session_resume(s);
         if (r < 0) {

@@ -42,18 +42,6 @@ struct triage {
         size_t stored;
 };
 
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int64_t wall_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int sev_parse(const char *s, enum hvs_severity *ret) {
         for (int i = HVS_SEV_INFO; i <= HVS_SEV_CRITICAL; i++)
                 if (strcmp(s, hvs_severity_name((enum hvs_severity)i)) == 0) {
@@ -61,17 +49,6 @@ static int sev_parse(const char *s, enum hvs_severity *ret) {
                         return 0;
                 }
         return -EINVAL;
-}
-
-/* Guest-chosen text for the table: control bytes and backslashes as \ooo. */
-static void print_escaped(const char *s) {
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c < 0x20 || c == 0x7f || c == '\\')
-                        printf("\\%03o", c);
-                else
-                        putchar(c);
-        }
 }
 
 static const struct triage *sort_ctx;
@@ -183,27 +160,9 @@ static void render_table(const struct triage *tr, bool timings) {
 static int store_case(hvs_case *c, hvs_session *s, const struct triage *tr, const struct target_opts *t,
                       const char *label, int64_t taken, int64_t *ret_snap, size_t *ret_stored) {
         hvs_linux *k = hvs_session_linux(s);
-        const hvs_linux_info *info = hvs_linux_get_info(k);
-        const hvs_mem_info *mi = hvs_mem_get_info(hvs_session_mem(s));
         hvs_sysinfo si;
         bool have_si = hvs_linux_sysinfo(k, &si) == 0;
-        bool live = mi->kind == HVS_MEM_QEMU;
-        hvs_snapshot_record rec = {
-                .vm = { .name = mi->vm_name[0] ? mi->vm_name : NULL,
-                        .qmp_path = mi->control[0] ? mi->control : NULL,
-                        .qemu_pid = mi->qemu_pid,
-                        .image = live ? NULL : mi->source,
-                        .kernel_banner = info->banner },
-                .taken_ns = taken,
-                .guest_time_ns = info->guest_time_s * 1000000000,
-                .guest_boot_ns = info->boot_time_ns,
-                .paused = t->pause && live,
-                .source = live ? "live" : mi->kind == HVS_MEM_ELFCORE ? "elfcore" : "raw",
-                .kernel_release = info->release,
-                .kernel_banner = info->banner,
-                .hostname = have_si && !(si.partial & HVS_SYSINFO_PARTIAL_UTS) ? si.nodename : NULL,
-                .label = label ? label : "triage",
-        };
+        hvs_snapshot_record rec = snapshot_record(s, t->pause, have_si ? &si : NULL, label ? label : "triage", taken);
         hvs_case_snap *snap = NULL;
         hvs_task_list *tl = NULL;
         int r = hvs_case_snapshot_begin(c, &rec, &snap);

@@ -46,11 +46,62 @@ struct target_opts {
 
 /* Returns 1 if @c was a target option (consumed), 0 if not, -1 on bad input. */
 int target_opt(struct target_opts *t, int c, const char *arg);
+
+/*
+ * The options of a command whose own are only -p/--process PID and -h: the
+ * target options, the PID (0 to INT32_MAX; *@ret_pid = -1 when not given),
+ * the usage for -h (stdout) or a bad option (stderr), stray arguments.
+ * @name: the command, for "NAME: unexpected argument"; @bad_pid: the message
+ * for a bad PID, before " 'ARG'".
+ * Return: -1 to go on; else the command's exit status (an error is printed).
+ */
+int process_opts_parse(int argc, char **argv, const char *name, void (*usage)(FILE *f), const char *bad_pid,
+                       struct target_opts *t, long *ret_pid);
+
+/*
+ * A per-process view (maps, creds, env: task-view.c): one item read from each
+ * of the guest's processes, then shown as a table or as JSON. Items are
+ * opaque to the runner; the callbacks take what @read returned.
+ */
+struct task_view {
+        const char *name;               /* the command: "NAME: unexpected argument" */
+        void (*usage)(FILE *f);
+        const char *what;               /* "cannot read WHAT of process PID" */
+        bool kthreads;                  /* without -p, also kernel threads and tasks with no mm */
+        bool layout_errors_end;         /* -ENOENT, -EBADMSG (the kernel's layout, not one process's
+                                         * data) are errors that end the walk, not warnings */
+        bool mm_address;                /* the JSON of each process has its mm_address */
+        /* Reads @t's item into *@ret (untouched on error); 0 or -errno (hvs_linux_errmsg()). */
+        int (*read)(hvs_linux *k, const hvs_task *t, void **ret);
+        void (*free)(void *item);       /* NULL-safe */
+        /* Warns (warnf) when @item was read only in part. */
+        void (*warn_partial)(const hvs_task *t, const void *item);
+        /* Adds @item's fields to the JSON object @o of its process. */
+        void (*item_json)(json_object *o, const void *item);
+        void (*print_header)(void);     /* the table's header line, or NULL */
+        void (*print)(const hvs_task *t, const void *item);
+};
+
+/*
+ * Runs the command of @v: options (-p PID: only that process, whatever it is;
+ * an error if it is absent or unreadable), the process list, one read per
+ * process (failures: warnings and a JSON "error"), then the table or --json.
+ * Return: the exit status.
+ */
+int task_view_run(const struct task_view *v, int argc, char **argv);
 /* Opens the session; on failure prints the one-line error and returns -errno. */
 int target_open(struct target_opts *t, hvs_session **ret);
 /* Prints "hvscope: <fmt>" to stderr. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints guest-chosen text @s (NULL: nothing) on stdout with control bytes
+ * and backslashes as \ooo, so it cannot forge lines or terminal sequences. */
+void print_escaped(const char *s);
+/* Milliseconds of the monotonic clock (for durations). */
+double now_ms(void);
+/* Nanoseconds since the epoch (wall clock). */
+int64_t wall_ns(void);
 
 /* Prints @o (pretty, no slash escapes) on stdout and releases it. */
 void print_json(json_object *o);
@@ -86,6 +137,13 @@ bool hvscope_has_command(const char *name);
  * prints the one-line error and returns -errno (cmd-timeline.c). */
 struct hvs_case;
 int case_open_readonly(const char *path, struct hvs_case **ret);
+
+/* The snapshot record of a run that read @s from @taken_ns (wall clock) on:
+ * the VM or image, its kernel and clock; paused if @paused and @s is a live
+ * VM; @si: the guest's facts (the hostname), or NULL. Strings are borrowed
+ * from @s, @si and @label (cmd-collect.c). */
+hvs_snapshot_record snapshot_record(hvs_session *s, bool paused, const hvs_sysinfo *si, const char *label,
+                                    int64_t taken_ns);
 
 /* Output to stdout ("-" or NULL) or to a file written under a temporary name
  * and renamed when complete (out-file.c). */

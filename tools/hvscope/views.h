@@ -25,9 +25,10 @@ json_object *view_mounts_json(hvs_session *s, const hvs_mount_list *l);
  * Per-process views: @items[i] and @errs[i] (an error message) belong to
  * @tl->tasks[i]; processes with neither are left out, as the commands do.
  */
-json_object *view_maps_json(hvs_session *s, const hvs_task_list *tl, hvs_vma_list *const *items, char *const *errs);
-json_object *view_creds_json(hvs_session *s, const hvs_task_list *tl, hvs_creds *const *items, char *const *errs);
-json_object *view_env_json(hvs_session *s, const hvs_task_list *tl, hvs_env *const *items, char *const *errs);
+struct task_view;
+extern const struct task_view task_view_maps, task_view_creds, task_view_env;
+json_object *task_view_json(hvs_session *s, const struct task_view *v, const hvs_task_list *tl, void *const *items,
+                            char *const *errs);
 
 /* The text print_json() prints for @o (without its final newline); borrowed from @o. */
 const char *json_text(json_object *o);
