@@ -210,6 +210,15 @@
 /* Exec probe: argv entries read, and bytes of one argument or file name. */
 #define HVS_WATCH_BP_MAX_ARGV 64u
 #define HVS_WATCH_BP_MAX_STR 256u
+/* Breakpoint hit-rate guard: a probe hit more often than this in one second
+ * is taken out (each hit stops the whole VM: a hot function would slow the
+ * guest down, and show the watcher to the intruder), for HVS_WATCH_BP_SUSPEND_MS,
+ * doubled up to HVS_WATCH_BP_SUSPEND_MAX_MS when it trips again within
+ * HVS_WATCH_BP_CALM_MS of being put back. */
+#define HVS_WATCH_BP_MAX_HIT_RATE 20u
+#define HVS_WATCH_BP_SUSPEND_MS 1000u
+#define HVS_WATCH_BP_SUSPEND_MAX_MS 30000u
+#define HVS_WATCH_BP_CALM_MS 10000u
 /* Findings one triage run keeps (more are counted as dropped). */
 #define HVS_MAX_FINDINGS 10000u
 /* Bytes of one finding's evidence JSON. */

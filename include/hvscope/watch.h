@@ -196,12 +196,20 @@ HVS_API int hvs_watch_flight_new_linux(hvs_linux *k, const hvs_watch_flight_opts
  *              "unix:PATH"; NULL = the VM's own (query-chardev "gdb"), or one
  *              started for the watch with HMP "gdbserver" and removed after
  * @timeout_ms: per gdbstub command; 0 = HVS_RSP_TIMEOUT_MS
+ * @max_hit_rate: hits of one probe within a second beyond which its
+ *              breakpoint is taken out for a while (every hit stops the whole
+ *              VM): 0 = HVS_WATCH_BP_MAX_HIT_RATE, negative = no guard. A
+ *              "probe-suspended" event (severity 2) says when and for how
+ *              long, "probe-resumed" when it is back (HVS_WATCH_BP_SUSPEND_MS,
+ *              doubled up to HVS_WATCH_BP_SUSPEND_MAX_MS while it keeps
+ *              tripping). Hits while it is out are not seen.
  */
 typedef struct hvs_watch_bp_opts {
         size_t sz;
         const char *probes;
         const char *gdb;
         int timeout_ms;
+        int max_hit_rate;
 } hvs_watch_bp_opts;
 
 /**
@@ -214,10 +222,12 @@ typedef struct hvs_watch_bp_opts {
  * @decode_errors: hits whose arguments could not be read (still emitted,
  *                 with "hvscope.partial")
  * @started_stub:  true when the source started the gdbstub itself
+ * @suspensions:   times a probe was taken out by the hit-rate guard
  */
 typedef struct hvs_watch_bp_stats {
         uint64_t hits, hit_ns_total, hit_ns_max, foreign_stops, decode_errors;
         bool started_stub;
+        uint64_t suspensions;
 } hvs_watch_bp_stats;
 
 /**

@@ -51,4 +51,32 @@ int bp_current(hvs_linux *k, const struct bp_offsets *o, const struct rsp_x86_re
 int bp_decode(hvs_linux *k, const struct bp_offsets *o, enum bp_kind kind, const char *func,
               const struct rsp_x86_regs *regs, uint64_t task, int64_t ts_ns, struct bp_event *out);
 
+/*
+ * The hit-rate guard of one probe (times CLOCK_MONOTONIC ns). A probe hit
+ * more than @limit times within one second is suspended (its breakpoint
+ * removed) for @backoff_ms; put back, it gets HVS_WATCH_BP_CALM_MS to stay
+ * calm, or the next suspension is twice as long (up to
+ * HVS_WATCH_BP_SUSPEND_MAX_MS).
+ */
+struct bp_governor {
+        uint32_t limit;                 /* hits per second; 0 = no guard */
+        int64_t win_start;
+        uint32_t win_hits;
+        bool suspended;
+        int64_t until;                  /* when suspended: the time to put it back */
+        int64_t rearmed_at;             /* the last time it was put back (0 = never) */
+        uint32_t backoff_ms;            /* the next suspension's length */
+        uint32_t suspensions;
+};
+
+/* bp_governor_init() - a guard of @limit hits per second (0 = none). */
+void bp_governor_init(struct bp_governor *g, uint32_t limit);
+
+/* bp_governor_hit() - count a hit at @now. Return: true when the probe must be
+ * suspended now (g->until is set; the caller removes the breakpoint). */
+bool bp_governor_hit(struct bp_governor *g, int64_t now);
+
+/* bp_governor_rearm() - the probe is back at @now. */
+void bp_governor_rearm(struct bp_governor *g, int64_t now);
+
 #endif

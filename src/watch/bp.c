@@ -51,6 +51,7 @@ struct bp_probe {
         char func[HVS_MAX_KSYM_NAME];
         enum bp_kind kind;
         uint64_t addr;
+        struct bp_governor gov;         /* hit-rate guard; gov.suspended: breakpoint out */
 };
 
 struct bp_source {
@@ -70,6 +71,7 @@ struct bp_source {
         hvs_watch_stats st;
         hvs_watch_bp_stats bst;
         struct bp_event evbuf;
+        struct bp_event guardbuf;       /* a probe-suspended / probe-resumed event */
 };
 
 /* ---- decoding ------------------------------------------------------------------- */
@@ -372,6 +374,67 @@ int bp_decode(hvs_linux *k, const struct bp_offsets *o, enum bp_kind kind, const
         return 0;
 }
 
+/* ---- hit-rate guard ------------------------------------------------------------- */
+
+void bp_governor_init(struct bp_governor *g, uint32_t limit) {
+        *g = (struct bp_governor){ .limit = limit, .backoff_ms = HVS_WATCH_BP_SUSPEND_MS };
+}
+
+bool bp_governor_hit(struct bp_governor *g, int64_t now) {
+        if (!g->limit || g->suspended)
+                return false;
+        if (now - g->win_start >= 1000000000ll || now < g->win_start) {
+                g->win_start = now;
+                g->win_hits = 0;
+        }
+        if (++g->win_hits <= g->limit)
+                return false;
+        /* Tripped again soon after it was put back: twice as long. */
+        if (g->rearmed_at && now - g->rearmed_at < (int64_t)HVS_WATCH_BP_CALM_MS * 1000000ll)
+                g->backoff_ms = MIN(g->backoff_ms * 2, HVS_WATCH_BP_SUSPEND_MAX_MS);
+        else
+                g->backoff_ms = HVS_WATCH_BP_SUSPEND_MS;
+        g->suspended = true;
+        g->until = now + (int64_t)g->backoff_ms * 1000000ll;
+        g->suspensions++;
+        return true;
+}
+
+void bp_governor_rearm(struct bp_governor *g, int64_t now) {
+        g->suspended = false;
+        g->rearmed_at = now;
+        g->win_start = now;
+        g->win_hits = 0;
+}
+
+/* The event that says a probe was taken out or put back. */
+static const hvs_watch_event *guard_event(struct bp_source *b, const struct bp_probe *pr, bool out, uint32_t hits) {
+        struct bp_event *e = &b->guardbuf;
+        struct jbuf j;
+        jb_init(&j, e->data, sizeof e->data);
+        jb_str(&j, "hvscope.function", pr->func);
+        jb_str(&j, "hvscope.probe", pr->name);
+        if (out) {
+                snprintf(e->summary, sizeof e->summary,
+                         "breakpoint on %.128s taken out for %.1f s: %u hits within a second (limit %u/s); "
+                         "each hit stops the VM",
+                         pr->func, pr->gov.backoff_ms / 1000.0, hits, pr->gov.limit);
+                jb_u64(&j, "hvscope.hits", hits);
+                jb_u64(&j, "hvscope.limit", pr->gov.limit);
+                jb_u64(&j, "hvscope.suspended_ms", pr->gov.backoff_ms);
+        } else {
+                snprintf(e->summary, sizeof e->summary, "breakpoint on %.128s put back", pr->func);
+        }
+        jb_u64(&j, "hvscope.suspensions", pr->gov.suspensions);
+        const char *data = jb_end(&j);
+        e->ev = (hvs_watch_event){
+                .ts_ns = hvs_watch_now_ns(), .source = "breakpoint", .category = "host",
+                .action = out ? "probe-suspended" : "probe-resumed", .severity = out ? 2 : 0, .pid = -1,
+                .summary = e->summary, .data_json = data ? data : "{\"hvscope.truncated\":true}",
+        };
+        return &e->ev;
+}
+
 /* ---- attaching ------------------------------------------------------------------- */
 
 static int vm_running(qmp *q, hvs_diag *diag, bool *ret) {
@@ -563,7 +626,7 @@ static int resolve_offsets(hvs_linux *k, struct bp_offsets *o, hvs_diag *diag) {
 
 /* ---- the source ---------------------------------------------------------------- */
 
-static const struct bp_probe *probe_at(const struct bp_source *b, uint64_t rip) {
+static struct bp_probe *probe_at(struct bp_source *b, uint64_t rip) {
         for (size_t i = 0; i < b->nprobes; i++)
                 if (b->probes[i].addr == rip)
                         return &b->probes[i];
@@ -571,7 +634,15 @@ static const struct bp_probe *probe_at(const struct bp_source *b, uint64_t rip) 
 }
 
 static int bp_fd(hvs_watch_source *src) { return rsp_fd(((struct bp_source *)src)->rsp); }
-static int64_t bp_deadline(hvs_watch_source *src) { return INT64_MAX; }
+/* The earliest time a suspended probe goes back in. */
+static int64_t bp_deadline(hvs_watch_source *src) {
+        struct bp_source *b = (struct bp_source *)src;
+        int64_t d = INT64_MAX;
+        for (size_t i = 0; i < b->nprobes; i++)
+                if (b->probes[i].gov.suspended)
+                        d = MIN(d, b->probes[i].gov.until);
+        return d;
+}
 
 /*
  * Step @thread over the breakpoint at @addr and let the VM run again. QEMU
@@ -614,8 +685,15 @@ static int handle_stop(struct bp_source *b, const struct rsp_stop *st, hvs_watch
         int r = rsp_read_regs(b->rsp, st->thread, &regs, diag);
         if (r < 0)
                 return r;
-        const struct bp_probe *pr = probe_at(b, regs.rip);
+        struct bp_probe *pr = probe_at(b, regs.rip);
         int er = 0;
+        if (pr && pr->gov.suspended) {
+                /* A stop that was already on its way when the probe was taken out. */
+                if ((r = rsp_resume(b->rsp, "c", diag)) < 0)
+                        return r;
+                b->running = true;
+                return 0;
+        }
         if (pr) {
                 uint64_t task = 0;
                 hvs_linux_refresh(b->k);        /* the guest ran since the last hit */
@@ -624,11 +702,24 @@ static int handle_stop(struct bp_source *b, const struct rsp_stop *st, hvs_watch
                 (void)bp_decode(b->k, &b->off, pr->kind, pr->func, &regs, task, ts, &b->evbuf);
                 if (strstr(b->evbuf.ev.data_json, "\"hvscope.partial\":true"))
                         b->bst.decode_errors++;
-                if ((r = step_over(b, st->thread, pr->addr, diag)) < 0)
+                uint32_t hits = pr->gov.win_hits + 1;
+                bool taken_out = bp_governor_hit(&pr->gov, (int64_t)hvs_now_ns());
+                if (taken_out) {
+                        /* Too hot: take the breakpoint out (the VM is stopped) and let it run. */
+                        if ((r = rsp_set_breakpoint(b->rsp, pr->addr, false, diag)) < 0 ||
+                            (r = rsp_resume(b->rsp, "c", diag)) < 0)
+                                return r;
+                        b->bst.suspensions++;
+                } else if ((r = step_over(b, st->thread, pr->addr, diag)) < 0) {
                         return r;
+                }
                 b->running = true;
                 b->st.emitted++;
                 er = emit(ctx, &b->evbuf.ev);
+                if (!er && taken_out) {
+                        b->st.emitted++;
+                        er = emit(ctx, guard_event(b, pr, true, hits));
+                }
         } else {
                 if ((r = rsp_resume(b->rsp, "c", diag)) < 0)
                         return r;
@@ -645,9 +736,62 @@ static int handle_stop(struct bp_source *b, const struct rsp_stop *st, hvs_watch
         return er;
 }
 
+/*
+ * Put back the probes whose suspension is over. Breakpoints can only be set
+ * while the VM is stopped: a running VM is interrupted for it (one stop, as a
+ * hit costs). A hit that arrives first is handled as any other.
+ */
+static int rearm_due(struct bp_source *b, hvs_watch_emit_fn emit, void *ctx, hvs_diag *diag) {
+        int64_t now = (int64_t)hvs_now_ns();
+        bool due = false;
+        for (size_t i = 0; i < b->nprobes; i++)
+                due |= b->probes[i].gov.suspended && b->probes[i].gov.until <= now;
+        if (!due)
+                return 0;
+        struct rsp_stop st = { .kind = RSP_STOP_SIGNAL, .signal = 0 };
+        bool stopped_here = false;
+        int r;
+        if (b->running) {
+                if ((r = rsp_interrupt(b->rsp, diag)) < 0 || (r = rsp_wait_stop(b->rsp, -1, &st, diag)) < 0)
+                        return r;
+                if (st.kind != RSP_STOP_SIGNAL)
+                        return HVS_DIAG(diag, -ESRCH, "the vm is gone (gdbstub stop reply '%c')",
+                                        st.kind == RSP_STOP_EXITED ? 'W' : 'X');
+                b->running = false;
+                stopped_here = true;
+        }
+        int er = 0;
+        for (size_t i = 0; i < b->nprobes; i++) {
+                struct bp_probe *pr = &b->probes[i];
+                if (!pr->gov.suspended || pr->gov.until > now)
+                        continue;
+                if ((r = rsp_set_breakpoint(b->rsp, pr->addr, true, diag)) < 0)
+                        return r;
+                bp_governor_rearm(&pr->gov, now);
+                b->st.emitted++;
+                if (!er)
+                        er = emit(ctx, guard_event(b, pr, false, 0));
+        }
+        if (stopped_here) {
+                if (st.signal == 5) {
+                        /* A hit (or a step) was on its way: handle it, which resumes. */
+                        if ((r = handle_stop(b, &st, emit, ctx, diag)) != 0)
+                                return r;
+                } else {
+                        if ((r = rsp_resume(b->rsp, "c", diag)) < 0)
+                                return r;
+                        b->running = true;
+                }
+        }
+        return er;
+}
+
 static int bp_step(hvs_watch_source *src, int64_t now_ns, hvs_watch_emit_fn emit, void *ctx, hvs_diag *diag) {
         struct bp_source *b = (struct bp_source *)src;
         b->st.steps++;
+        int r0 = rearm_due(b, emit, ctx, diag);
+        if (r0 != 0)
+                return r0;
         for (unsigned i = 0; i < BP_STOPS_PER_STEP; i++) {
                 struct rsp_stop st;
                 int r = rsp_wait_stop(b->rsp, 0, &st, diag);
@@ -739,6 +883,10 @@ int hvs_watch_bp_new(hvs_session *s, const hvs_watch_bp_opts *opts, hvs_watch_so
         int r = parse_probes(b->k, o.probes, b, diag);
         if (r < 0 || (r = resolve_offsets(b->k, &b->off, diag)) < 0)
                 return r;
+        for (size_t i = 0; i < b->nprobes; i++)
+                bp_governor_init(&b->probes[i].gov, o.max_hit_rate < 0 ? 0
+                                                    : o.max_hit_rate ? (uint32_t)o.max_hit_rate
+                                                    : HVS_WATCH_BP_MAX_HIT_RATE);
 
         struct qemu_ram_source *rs = NULL;
         size_t nrs;

@@ -13,6 +13,9 @@ guest under QEMU (TCG here), and:
      and after) are unchanged: nothing was written into guest memory.
   2. with no gdbstub (HMP 'gdbserver none' first): the watch starts one,
      catches an exec, and afterwards there is no gdbstub again and the VM runs.
+  2d. a hot function (vfs_read under a 3000-read dd) with --bp-max-rate 20:
+     the probe is taken out (probe-suspended) and put back (probe-resumed),
+     and the guest is not held up by a stop per read.
   3. five probes: one clear error line, exit 1, and the VM left as it was.
 The VM is stopped on exit, pass or fail.
 """
@@ -67,11 +70,11 @@ def symbols(env, cache, work):
 class Watch:
     """hvscope watch --json in the background; stop() sends SIGINT and returns the events."""
 
-    def __init__(self, env, cache, work, breaks):
+    def __init__(self, env, cache, work, breaks, extra=()):
         self.out = open(os.path.join(work, "watch.json"), "w+")
         self.err = open(os.path.join(work, "watch.err"), "w+")
         self.p = subprocess.Popen([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight",
-                                   "--break", breaks, "--json"], stdout=self.out, stderr=self.err)
+                                   "--break", breaks, "--json"] + list(extra), stdout=self.out, stderr=self.err)
         # Attached when the loop says it started (the sources are added first). QMP is
         # hvscope's meanwhile: QEMU serves one client per socket.
         deadline = time.time() + 60
@@ -215,6 +218,27 @@ def one_guest(series, work):
         check(running(env) and guest(env, "grep -c '^crc32c_generic ' /proc/modules").strip() == "1",
               f"{label} running the watch again leaves the VM running with no breakpoint left")
         qmp(env["HVS_QMP"], "human-monitor-command", {"command-line": "gdbserver none"})
+
+        # 2d. A hot function: the hit-rate guard takes its breakpoint out (each hit stops the whole
+        # VM) and puts it back later; the guest is not held up by thousands of stops.
+        w = Watch(env, cache, work, "vfs_read", ["--bp-max-rate", "20"])
+        t0 = time.time()
+        out = guest(env, "dd if=/dev/zero of=/dev/null bs=1 count=3000 2>&1 | tail -1")
+        dt = time.time() - t0
+        time.sleep(3)   # the first suspension (1 s) is over: the probe goes back in
+        rc, events, err = w.stop()
+        sus, back = bp_events(events, "probe-suspended"), bp_events(events, "probe-resumed")
+        calls = bp_events(events, "kernel-call")
+        check(rc == 0, f"{label} hot-probe watch exits 0 ({rc}: {err.strip()[:300]})")
+        check(bool(sus) and sus[0]["hvscope"]["function"] == "vfs_read" and sus[0]["hvscope"]["hits"] > 20,
+              f"{label} vfs_read taken out after more than 20 hits in a second "
+              f"({[(e['hvscope'].get('hits'), e['hvscope'].get('suspended_ms')) for e in sus]})")
+        check(bool(back), f"{label} ... and put back ({len(back)} probe-resumed events)")
+        check(0 < len(calls) < 3000 and "3000" in out, f"{label} {len(calls)} hits reported, not one per read "
+              f"of the guest's 3000 ({out.strip()[-60:]})")
+        check(dt < 60, f"{label} 3000 reads under the probe took {dt:.1f} s (each hit would stop the VM)")
+        check(gdb_chardev(env) is None and running(env) and guest(env, "echo alive").strip() == "alive",
+              f"{label} VM running, gdbstub removed after the hot-probe watch")
 
         # 3. Five probes: a clear error, nothing attached.
         r = run([HVSCOPE, "watch", "--vm", env["HVS_QMP"], "--cache-dir", cache, "--no-flight",

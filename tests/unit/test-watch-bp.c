@@ -273,8 +273,58 @@ static void test_func_and_unknown_task(void **state) {
         assert_string_equal(f->ev.ev.comm, "");
 }
 
+/* The hit-rate guard: trips above the limit within a second, backs off while
+ * it keeps tripping, calms down after HVS_WATCH_BP_CALM_MS. */
+static void test_governor(void **state) {
+        (void)state;
+        const int64_t S = 1000000000ll, MS = 1000000ll;
+        struct bp_governor g;
+        bp_governor_init(&g, 3);
+        int64_t t = 5 * S;
+        for (int i = 0; i < 3; i++)
+                assert_false(bp_governor_hit(&g, t + i * MS));
+        assert_true(bp_governor_hit(&g, t + 3 * MS));           /* the 4th within a second */
+        assert_true(g.suspended);
+        assert_int_equal(g.suspensions, 1);
+        assert_int_equal(g.until, t + 3 * MS + (int64_t)HVS_WATCH_BP_SUSPEND_MS * MS);
+        assert_false(bp_governor_hit(&g, t + 4 * MS));          /* out: hits are not counted */
+        /* Three hits a second for ever: never trips (the window restarts each second). */
+        struct bp_governor calm;
+        bp_governor_init(&calm, 3);
+        for (int sec = 0; sec < 10; sec++)
+                for (int i = 0; i < 3; i++)
+                        assert_false(bp_governor_hit(&calm, t + sec * S + i * 300 * MS));
+        /* Put back, trips again at once: twice as long, up to the cap. */
+        int64_t now = g.until;
+        uint32_t want = HVS_WATCH_BP_SUSPEND_MS;
+        for (int round = 0; round < 8; round++) {
+                bp_governor_rearm(&g, now);
+                assert_false(g.suspended);
+                for (int i = 0; i < 3; i++)
+                        assert_false(bp_governor_hit(&g, now + i * MS));
+                assert_true(bp_governor_hit(&g, now + 3 * MS));
+                want = want * 2 > HVS_WATCH_BP_SUSPEND_MAX_MS ? HVS_WATCH_BP_SUSPEND_MAX_MS : want * 2;
+                assert_int_equal(g.backoff_ms, want);
+                now = g.until;
+        }
+        assert_int_equal(g.backoff_ms, HVS_WATCH_BP_SUSPEND_MAX_MS);
+        /* Calm for longer than HVS_WATCH_BP_CALM_MS after being put back: back to the first length. */
+        bp_governor_rearm(&g, now);
+        now += (int64_t)HVS_WATCH_BP_CALM_MS * MS + S;
+        for (int i = 0; i < 3; i++)
+                assert_false(bp_governor_hit(&g, now + i * MS));
+        assert_true(bp_governor_hit(&g, now + 3 * MS));
+        assert_int_equal(g.backoff_ms, HVS_WATCH_BP_SUSPEND_MS);
+        /* No guard. */
+        struct bp_governor off;
+        bp_governor_init(&off, 0);
+        for (int i = 0; i < 100000; i++)
+                assert_false(bp_governor_hit(&off, t + i));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_governor),
                 cmocka_unit_test_setup_teardown(test_current, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exec_hostile, setup, teardown),

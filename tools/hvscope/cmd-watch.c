@@ -304,6 +304,8 @@ static void watch_usage(FILE *f) {
               "  --baseline         also report what exists at the first read (*-present events)\n"
               "  --kthreads         also report kernel threads starting and exiting\n"
               "  --break LIST       breakpoints: exec,creds,module,connect (source bp)\n"
+              "  --bp-max-rate N    hits of one breakpoint within a second before it is taken\n"
+              "                     out for a while (each hit stops the VM; default 20, 0 = never)\n"
               "  --duration S       stop after S seconds (default: until interrupted)\n"
               "  --max-rate N       events per second forwarded in total (default 2000); more\n"
               "                     are counted and reported in rate-summary events\n"
@@ -356,6 +358,7 @@ struct watch_opts {
         unsigned sources;
         hvs_watch_flight_opts flight;
         const char *breaks;
+        int bp_max_rate;        /* 0 = default, -1 = no guard */
         double duration;
         double max_rate, max_action_rate, max_queue;
         const char *case_path;
@@ -380,7 +383,8 @@ static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_mem *m, hvs_wa
                         break;
                 case SRC_BP:
                         r = hvs_watch_bp_new(s, &(hvs_watch_bp_opts){ .sz = sizeof(hvs_watch_bp_opts),
-                                                                      .probes = wo->breaks },
+                                                                      .probes = wo->breaks,
+                                                                      .max_hit_rate = wo->bp_max_rate },
                                              &src, &d);
                         break;
                 case SRC_KVM:
@@ -453,7 +457,7 @@ static int open_vm_only(const struct target_opts *t, hvs_mem **ret) {
 
 int cmd_watch(int argc, char **argv) {
         enum {
-                O_SOURCES = 0x200, O_NO_FLIGHT, O_RATE, O_VIEWS, O_BASELINE, O_KTHREADS, O_BREAK, O_DURATION,
+                O_SOURCES = 0x200, O_NO_FLIGHT, O_RATE, O_VIEWS, O_BASELINE, O_KTHREADS, O_BREAK, O_BP_MAX_RATE, O_DURATION,
                 O_MAX_RATE, O_MAX_ACTION_RATE, O_MAX_QUEUE, O_CASE,
                 O_TRACEFS,
         };
@@ -466,6 +470,7 @@ int cmd_watch(int argc, char **argv) {
                 { "baseline", no_argument, NULL, O_BASELINE },
                 { "kthreads", no_argument, NULL, O_KTHREADS },
                 { "break", required_argument, NULL, O_BREAK },
+                { "bp-max-rate", required_argument, NULL, O_BP_MAX_RATE },
                 { "duration", required_argument, NULL, O_DURATION },
                 { "max-rate", required_argument, NULL, O_MAX_RATE },
                 { "max-action-rate", required_argument, NULL, O_MAX_ACTION_RATE },
@@ -508,6 +513,13 @@ int cmd_watch(int argc, char **argv) {
                 case O_KTHREADS:
                         wo.flight.kthreads = true;
                         break;
+                case O_BP_MAX_RATE: {
+                        double v;
+                        if (parse_number("--bp-max-rate", optarg, 0, 1e6, &v) < 0)
+                                return 1;
+                        wo.bp_max_rate = v == 0 ? -1 : (int)v;
+                        break;
+                }
                 case O_BREAK:
                         wo.breaks = optarg;
                         break;
