@@ -685,7 +685,8 @@ int kint_bpf_collect(const struct kint_bpf_ctx *x, struct kint_bpf_view *ret) {
                 kint_bpf_view_free(&c.v);
                 return r;
         }
-        qsort(c.v.progs, c.v.nprogs, sizeof *c.v.progs, cmp_prog);
+        if (c.v.nprogs > 1)
+                qsort(c.v.progs, c.v.nprogs, sizeof *c.v.progs, cmp_prog);
         *ret = c.v;
         return 0;
 }
