@@ -413,6 +413,37 @@ static void addr_name(const struct kint_bpf_ctx *x, uint64_t a, char *buf, size_
                 snprintf(buf, cap, "0x%" PRIx64, a);
 }
 
+static bool name_char(uint8_t ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+               ch == '-' || ch == '.';
+}
+
+/*
+ * Whether the name union of a trace_event_call (char *name, or struct
+ * tracepoint *tp for a tracepoint's event; TRACE_EVENT_FL_TRACEPOINT says
+ * which, but its bit differs between kernel versions) holds a tracepoint:
+ * @np is a __tracepoint_* symbol; or its first bytes are a kernel address
+ * (the tracepoint's name pointer, whose top bytes are 0xff), not a name
+ * (characters of [A-Za-z0-9_.-] up to a NUL).
+ */
+static bool names_tracepoint(const struct kint_bpf_ctx *x, uint64_t np) {
+        hvs_ksym ks;
+        uint64_t off;
+        uint8_t b[8];
+        if (x->syms && np >= KERNEL_HALF && hvs_ksyms_lookup_addr(x->syms, np, &ks, &off) == 0 && off == 0 &&
+            !strncmp(ks.name, "__tracepoint_", 13))
+                return true;
+        if (!np || hvs_vas_read(x->as, HVS_GVA(np), b, sizeof b) < 0 || hvs_le64(b) < KERNEL_HALF)
+                return false;
+        for (size_t i = 0; i < sizeof b; i++) {
+                if (!b[i])
+                        return i == 0;
+                if (!name_char(b[i]))
+                        return true;
+        }
+        return true;
+}
+
 /*
  * What trace event @call is: kind and target. A kprobe event's probed
  * function comes from its trace_kprobe (trace_probe_event.probes holds its
@@ -425,11 +456,8 @@ static void call_describe(const struct kint_bpf_ctx *x, uint64_t call, struct ki
         hvs_vas *as = x->as;
         char sys[48], name[80];
         rdstr_at(as, rd64(as, rd64(as, call, o->call_class), o->class_system), sys, sizeof sys);
-        /* The name union holds a char * or, for a tracepoint's event, a struct tracepoint *
-         * whose first member is the name pointer: a name's first bytes are text, never a
-         * kernel address. */
-        uint64_t np = rd64(as, call, o->call_name), first = rd64(as, np, 0);
-        rdstr_at(as, first >= KERNEL_HALF ? rd64(as, np, o->tp_name == UINT32_MAX ? 0 : o->tp_name) : np, name,
+        uint64_t np = rd64(as, call, o->call_name);
+        rdstr_at(as, names_tracepoint(x, np) ? rd64(as, np, o->tp_name == UINT32_MAX ? 0 : o->tp_name) : np, name,
                  sizeof name);
         *a = (struct kint_bpf_attach){ .kind = KINT_BPF_AT_TRACEPOINT, .via = call, .pid = -1,
                                        .event_id = rd32(as, call, o->call_event_type, 0) };

@@ -298,6 +298,23 @@ static void build_all(struct world *w, uint64_t *P) {
         P[11] = prog(w, 6, 12, "xdp", NULL, false);
         idr_put(w, w->idr, 12, P[11]);
         bpf_link(w, 6, 4, P[11]);
+        /* P12 tracepoint on two events: a short name whose next bytes look like a kernel address's top,
+         * and a tracepoint whose struct tracepoint is a __tracepoint_ symbol with a text-like name pointer */
+        P[12] = prog(w, 5, 13, "two", NULL, false);
+        idr_put(w, w->idr, 13, P[12]);
+        uint64_t c1 = call_at(w, kalloc(w, FAKE_BPF_CALL_SIZE), "synthetic", "ab", false, 400, prog_array(w, &P[12], 1));
+        uint64_t ab = fake_read_u64(w->g, HVS_GPA(c1 + O.call_name - POB));
+        wbytes(w, ab + 3, "\x11\x22\x33\xff\xff", 5);
+        event_link(w, c1);
+        uint64_t c2 = call_at(w, kalloc(w, FAKE_BPF_CALL_SIZE), "irq", "softirq_entry", true, 401,
+                              prog_array(w, &P[12], 1));
+        /* the name pointer's bytes read "aAz\0...": only the symbol tells it from a name */
+        uint64_t tp2 = fake_read_u64(w->g, HVS_GPA(c2 + O.call_name - POB)), name2 = POB + 0x7a4161;
+        assert_true(w->next < 0x7a0000);
+        wbytes(w, name2, "softirq_entry", 14);
+        w64(w, tp2 + O.tp_name, name2);
+        addsym(w, "__tracepoint_softirq_entry", tp2);
+        event_link(w, c2);
 }
 
 static const struct kint_bpf_prog *by_addr(const struct kint_bpf_view *v, uint64_t a) {
@@ -309,15 +326,15 @@ static const struct kint_bpf_prog *by_addr(const struct kint_bpf_view *v, uint64
 
 static void test_view(void **state) {
         struct world *w = world_new();
-        uint64_t P[12];
+        uint64_t P[13];
         build_all(w, P);
         struct kint_bpf_view v;
         assert_int_equal(kint_bpf_collect(&w->x, &v), 0);
-        assert_int_equal(v.nprogs, 12);
+        assert_int_equal(v.nprogs, 13);
         assert_int_equal(v.prog_err, 0);
         assert_int_equal(v.link_err, 0);
         assert_int_equal(v.events_err, 0);
-        assert_int_equal(v.events, 3);
+        assert_int_equal(v.events, 5);
         assert_int_equal(v.nlinks, 4);
         for (size_t i = 1; i < v.nprogs; i++)
                 assert_true(v.progs[i - 1].addr < v.progs[i].addr);
@@ -376,6 +393,11 @@ static void test_view(void **state) {
         p = by_addr(&v, P[11]);
         assert_int_equal(p->at[0].kind, KINT_BPF_AT_LINK);
         assert_string_equal(p->at[0].target, "xdp");
+        p = by_addr(&v, P[12]);
+        assert_int_equal(p->nat, 2);
+        assert_string_equal(p->at[0].target, "synthetic:ab");
+        assert_string_equal(p->at[1].target, "irq:softirq_entry");
+        assert_int_equal(p->at[1].event_id, 401);
 
         /* the findings */
         struct kint c = { .as = w->kv, .syms = w->syms, .text_lo = T, .text_hi = T + 0x100000 };
@@ -386,9 +408,9 @@ static void test_view(void **state) {
         for (size_t i = 0; i < hvs_findings_count(f); i++)
                 n[hvs_findings_get(f, i)->severity]++;
         /* high: getdents kprobe, sys_enter_kill, raw sys_enter, vfs_read kretprobe, ghost, fentry tcp;
-         * medium: socket, sched_switch, perf_event, xdp; info: cgroup, classic, the links */
+         * medium: socket, sched_switch, perf_event, xdp, the two events; info: cgroup, classic, the links */
         assert_int_equal(n[HVS_SEV_HIGH], 6);
-        assert_int_equal(n[HVS_SEV_MEDIUM], 4);
+        assert_int_equal(n[HVS_SEV_MEDIUM], 5);
         assert_int_equal(n[HVS_SEV_INFO], 3);
         assert_int_equal(n[HVS_SEV_LOW] + n[HVS_SEV_CRITICAL], 0);
         bool saw_kprobe = false, saw_ghost = false, saw_sock = false, saw_classic = false;
@@ -526,7 +548,7 @@ static void test_lists_hostile(void **state) {
 /* Every allocation failing in turn: -ENOMEM, nothing leaked (ASan), then success. */
 static void test_enomem(void **state) {
         struct world *w = world_new();
-        uint64_t P[12];
+        uint64_t P[13];
         build_all(w, P);
         for (unsigned n = 0;; n++) {
                 struct kint_bpf_view v;
@@ -534,7 +556,7 @@ static void test_enomem(void **state) {
                 int r = kint_bpf_collect(&w->x, &v);
                 hvs_test_fail_alloc_after(UINT32_MAX);
                 if (r == 0) {
-                        assert_int_equal(v.nprogs, 12);
+                        assert_int_equal(v.nprogs, 13);
                         kint_bpf_view_free(&v);
                         break;
                 }
