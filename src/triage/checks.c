@@ -41,7 +41,7 @@ static const hvs_triage_check checks[] = {
         { "inline-hook", "no detour at the start of sensitive kernel functions (capstone)", triage_check_inline_hooks },
         { "ftrace-hook", "ftrace callbacks registered from modules, and what they trace", triage_check_ftrace },
         { "kprobe-hook", "kprobes whose handlers are in modules", triage_check_kprobes },
-        { "bpf-programs", "loaded eBPF programs and links; tracing/network ones on syscalls or the network path", triage_check_bpf },
+        { "bpf-programs", "loaded eBPF programs, where each is attached (kprobe, tracepoint, socket, link) and who holds it", triage_check_bpf },
         /* ---- process anomalies ---- */
         { "fileless-exe", "executables deleted or run from a memfd", triage_fileless_exe },
         { "wx-memory", "anonymous memory both writable and executable", triage_wx_memory },

@@ -10,8 +10,9 @@
  *     exists is that file: scan the disk for it). Special mappings ([vdso],
  *     [vvar]) are skipped.
  *   - the kernel image's text, read-only data, data and bss (not its freed
- *     init memory and gaps, reused as ordinary pages after boot) and
- *     each module's memory (base, size of the modules view).
+ *     init memory and gaps, nor the freed end of bss, reused as ordinary
+ *     pages after boot) and each module's memory (base, size of the
+ *     modules view).
  * Memory is read through the guest's page tables page by page; pages not
  * present read as zeros. Regions are scanned in chunks of YARA_CHUNK bytes:
  * a match that straddles a chunk boundary is not found.
@@ -229,35 +230,66 @@ static int scan_processes(struct scan *sc, hvs_linux *k, hvs_findings *out) {
         return 0;
 }
 
-/* The kernel image's sections that stay: not _text.._end whole, whose gaps
+/*
+ * The kernel image's sections that stay: not _text.._end whole, whose gaps
  * (init memory, the padding after text and rodata) are freed after boot and
- * reused as ordinary pages, process memory included. */
+ * reused as ordinary pages, process memory included. A section may have a
+ * hole freed the same way: x86's bss ends with the 2 MiB-aligned
+ * .bss..decrypted area, whose unused part (__start_bss_decrypted_unused ..
+ * __end_bss_decrypted, nearly 2 MiB) free_initmem() gives to the page
+ * allocator on every boot, SME or not ("Freeing unused decrypted memory"),
+ * while the kernel mapping of those pages stays: read through it, they are
+ * process stacks, pipe buffers, page cache.
+ */
 static const struct {
         const char *start, *end, *name;
+        const char *hole_start, *hole_end;      /* freed part (nullable) */
 } kernel_sections[] = {
-        { "_stext", "_etext", "kernel text" },
-        { "__start_rodata", "__end_rodata", "kernel rodata" },
-        { "_sdata", "_edata", "kernel data" },
-        { "__bss_start", "__bss_stop", "kernel bss" },
+        { "_stext", "_etext", "kernel text", NULL, NULL },
+        { "__start_rodata", "__end_rodata", "kernel rodata", NULL, NULL },
+        { "_sdata", "_edata", "kernel data", NULL, NULL },
+        { "__bss_start", "__bss_stop", "kernel bss", "__start_bss_decrypted_unused", "__end_bss_decrypted" },
 };
+
+/* Scan [start, end) of the kernel minus the hole [hlo, hhi) (empty when hlo >= hhi). */
+static int scan_kernel_range(struct scan *sc, hvs_vas *kv, uint64_t start, uint64_t end, uint64_t hlo, uint64_t hhi) {
+        if (hlo < start)
+                hlo = start;
+        if (hhi > end)
+                hhi = end;
+        if (hlo >= hhi)
+                return scan_range(sc, kv, start, end - start);
+        int e = hlo > start ? scan_range(sc, kv, start, hlo - start) : 0;
+        if (e >= 0 && end > hhi)
+                e = scan_range(sc, kv, hhi, end - hhi);
+        return e;
+}
 
 static int scan_kernel(struct scan *sc, hvs_linux *k, hvs_findings *out) {
         hvs_vas *kv = hvs_linux_kernel_vas(k);
         hvs_profile *p = hvs_linux_profile(k);
         int e = 0;
         for (size_t i = 0; i < ARRAY_SIZE(kernel_sections) && !triage_budget_over(&sc->b); i++) {
-                uint64_t start, end;
+                uint64_t start, end, hlo = 0, hhi = 0;
                 if (hvs_profile_symbol(p, kernel_sections[i].start, &start) < 0 ||
                     hvs_profile_symbol(p, kernel_sections[i].end, &end) < 0 || end <= start || end - start > (1ull << 30))
                         continue;
+                if (kernel_sections[i].hole_start &&
+                    (hvs_profile_symbol(p, kernel_sections[i].hole_start, &hlo) < 0 ||
+                     hvs_profile_symbol(p, kernel_sections[i].hole_end, &hhi) < 0))
+                        hlo = hhi = 0;
                 sc->regions++;
-                if ((e = scan_range(sc, kv, start, end - start)) < 0)
+                if ((e = scan_kernel_range(sc, kv, start, end, hlo, hhi)) < 0)
                         return e;
                 if (sc->nhits) {
                         json_object *owner = json_object_new_object();
                         json_object_object_add(owner, "area", json_object_new_string(kernel_sections[i].name));
                         json_object_object_add(owner, "start", triage_json_addr(start));
                         json_object_object_add(owner, "end", triage_json_addr(end));
+                        if (hlo < hhi) {
+                                json_object_object_add(owner, "freed_start", triage_json_addr(hlo));
+                                json_object_object_add(owner, "freed_end", triage_json_addr(hhi));
+                        }
                         e = flush_hits(sc, out, NULL, kernel_sections[i].name, owner);
                         json_object_put(owner);
                         if (e < 0)

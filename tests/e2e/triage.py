@@ -27,6 +27,8 @@ TO ADD A SCENARIO append a dict to SCENARIOS:
   gone    (optional, default True) after stop, no finding satisfies expect()
   exclusive (optional) every finding of the check above "info" must satisfy
           expect() (nothing else, e.g. no kernel match, is reported)
+  min_matches (optional, default 1) how many distinct findings must satisfy
+          expect() (a scenario that plants several objects, each its finding)
 """
 import json
 import os
@@ -142,6 +144,57 @@ def expect_hidden_module(f, kv, ctx):
     return listed[-1:] == ["0"] and f["severity"] in ("high", "critical"), f"guest /proc/modules count {listed}"
 
 
+def _fdinfo(ctx, pid, fd):
+    txt = ctx.guest(f"cat /proc/{pid}/fdinfo/{fd} 2>/dev/null; :")
+    return dict((k.strip(), v.strip()) for k, v in (l.split(":", 1) for l in txt.splitlines() if ":" in l))
+
+
+def expect_bpf(f, kv, ctx):
+    """One of the three programs of lab/scenarios/bpf.sh, each compared with the guest: id, type and tag with
+    /proc/PID/fdinfo of the loader's program descriptor, the JIT address with /proc/kallsyms
+    (bpf_prog_TAG_NAME), the holder with the loader's pid and fd; and where it is attached: the kprobe with
+    the guest's kprobes/list, the tracepoint with its tracefs id and the link's fdinfo, the socket with the
+    inode /proc/PID/fd gives and /proc/net/packet."""
+    ev = f.get("evidence") or {}
+    pid = int(kv["pid"])
+    kinds = {"hvs_kprobe": ("kprobe_prog_fd", "kprobe", "high"), "hvs_tp": ("tp_prog_fd", "tracepoint", "high"),
+             "hvs_sock": ("sock_prog_fd", "socket", "medium")}
+    if ev.get("name") not in kinds:
+        return False, f"program {ev.get('name')!r} is not the scenario's"
+    fdkey, kind, sev = kinds[ev["name"]]
+    fd = int(kv[fdkey])
+    info = _fdinfo(ctx, pid, fd)
+    got = (ev.get("id"), ev.get("type_id"), ev.get("tag"), f.get("pid"), f["severity"])
+    want = (int(info.get("prog_id", -1)), int(info.get("prog_type", -1)), info.get("prog_tag"), pid, sev)
+    if got != want:
+        return False, f"{ev['name']}: (id, type, tag, pid, severity) {got} != guest {want}"
+    if {"pid": pid, "fd": fd, "as": "prog"} not in [{k: h[k] for k in ("pid", "fd", "as")} for h in ev.get("holders", [])]:
+        return False, f"{ev['name']}: holders {ev.get('holders')} lack pid {pid} fd {fd}"
+    ksym = ctx.guest(f"grep ' bpf_prog_{ev['tag']}_{ev['name']}' /proc/kallsyms; :").split()
+    if not ksym or int(ksym[0], 16) != int(ev.get("bpf_func", "0"), 16) or not ev.get("jited"):
+        return False, f"{ev['name']}: JIT image {ev.get('bpf_func')} vs guest kallsyms {ksym[:3]}"
+    at = [a for a in ev.get("attached", []) if a.get("kind") == kind]
+    if len(at) != 1 or len(ev.get("attached", [])) != 1:
+        return False, f"{ev['name']}: attached {ev.get('attached')}"
+    a = at[0]
+    if kind == "kprobe":
+        lst = ctx.guest("mount -t debugfs none /sys/kernel/debug 2>/dev/null; cat /sys/kernel/debug/kprobes/list")
+        lines = [l.split() for l in lst.splitlines() if len(l.split()) >= 3]
+        ok = a["target"].startswith(kv["kprobe_func"] + "+") and any(
+            int(l[0], 16) == int(a["address"], 16) and l[2] == a["target"] for l in lines)
+        return ok, f"hvs_kprobe on {a['target']} at {a['address']}; guest kprobes/list {lst.strip()[:160]!r}"
+    if kind == "tracepoint":
+        link = _fdinfo(ctx, pid, int(kv["tp_link_fd"]))
+        ok = (a["target"] == kv["tracepoint"].replace("/", ":") and a.get("event_id") == int(kv["tp_id"])
+              and a.get("link_id") == int(link.get("link_id", -1)) and link.get("prog_id") == str(ev["id"]))
+        return ok, f"hvs_tp on {a['target']} (event {a.get('event_id')}, link {a.get('link_id')}); guest: id {kv['tp_id']}, link {link}"
+    sock = ctx.guest(f"readlink /proc/{pid}/fd/{kv['sock_fd']}; :").strip()
+    packet = ctx.guest("cat /proc/net/packet").split()
+    ok = (a.get("family"), a.get("sock_type"), a.get("pid"), a.get("fd")) == (17, 3, pid, int(kv["sock_fd"])) \
+        and sock == f"socket:[{a.get('inode')}]" and str(a.get("inode")) in packet and f.get("technique") == "T1205.002"
+    return ok, f"hvs_sock on {a['target']} inode {a.get('inode')}; guest fd {sock!r}"
+
+
 SCENARIOS = [
     {"name": "reverse shell", "start": [os.path.join(SCN, "reverse-shell.sh"), "start", "--name", "{name}", "--port", "{port}"],
      "stop": [os.path.join(SCN, "reverse-shell.sh"), "stop", "--name", "{name}"],
@@ -167,6 +220,9 @@ SCENARIOS = [
     {"name": "hidden module", "start": [os.path.join(SCN, "hide-module.sh"), "start", "--name", "{name}"],
      "stop": [os.path.join(SCN, "hide-module.sh"), "stop", "--name", "{name}"],
      "check": "hidden-module", "expect": expect_hidden_module, "exclusive": True},
+    {"name": "eBPF programs", "start": [os.path.join(SCN, "bpf.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "bpf.sh"), "stop", "--name", "{name}"],
+     "check": "bpf-programs", "expect": expect_bpf, "exclusive": True, "min_matches": 3},
 ]
 
 
@@ -230,14 +286,16 @@ def scenario(ctx, name, sc):
             return
         mine = [f for f in out["findings"] if f["check"] == sc["check"] and SEVERITIES.index(f["severity"]) > 0]
         results = [sc["expect"](f, kv, ctx) for f in mine]
-        ok = any(x[0] for x in results)
-        check(ok, f"{label}: {sc['check']} reports it ({'; '.join(x[1] for x in results) or 'no finding of that check'})")
+        need = sc.get("min_matches", 1)
+        ok = sum(1 for x in results if x[0]) >= need
+        check(ok, f"{label}: {sc['check']} reports it{f' ({need} findings)' if need > 1 else ''} "
+              f"({'; '.join(x[1] for x in results) or 'no finding of that check'})")
         if sc.get("exclusive"):
             other = [f"{f['title']} {json.dumps(f.get('evidence'))[:300]}" for f, x in zip(mine, results) if not x[0]]
             check(not other, f"{label}: {sc['check']} reports nothing else ({'; '.join(other)})")
-        if ok:
-            hit = mine[[x[0] for x in results].index(True)]
-            print(f"     {hit['severity']} {hit['check']} pid {hit.get('pid')} {hit.get('address')}: {hit['title']}")
+        for hit, x in zip(mine, results):
+            if x[0]:
+                print(f"     {hit['severity']} {hit['check']} pid {hit.get('pid')} {hit.get('address')}: {hit['title']}")
     finally:
         r = run(stop, env=env, timeout=120)
         check(r.returncode == 0, f"{label}: scenario stops")
