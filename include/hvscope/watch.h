@@ -353,6 +353,31 @@ HVS_API int hvs_watch_vmm_syscall_new(pid_t qemu_pid, const hvs_trace_opts *opts
                                       hvs_watch_source **ret);
 
 /**
+ * hvs_watch_originator_new() - @inner (a "kvm" source of the VM of @s) with
+ * the guest process behind each access: every event whose data names a vCPU
+ * thread ("host.tid": individual accesses and rate summaries) also gets the
+ * task current on that vCPU, read from guest memory when the event is
+ * handled (QMP query-cpus-fast maps threads to vCPUs, refreshed at most once
+ * a second for an unknown thread; __per_cpu_offset[cpu] + the per-CPU
+ * current task pointer): process.pid, process.thread.id, process.name,
+ * user.id, user.effective.id, hvscope.originator.{vcpu, read_lag_ms, task},
+ * and the event's pid and comm. It is the process current when the watcher
+ * read the event, read_lag_ms after the exit (up to the interval for a rate
+ * summary): right for a process that keeps hammering a device, a pointer for
+ * a single access. Events whose thread is no vCPU, or whose task does not
+ * read, pass unchanged.
+ * @s:     a live session with the guest kernel (borrowed; must outlive the
+ *         source; its QMP connection is used)
+ * @inner: owned by the wrapper on success (freed with it); on failure it
+ *         stays the caller's
+ * @ret:   the wrapper (owned; a source like @inner)
+ * Return: 0; -EINVAL (no session or kernel); -ENOENT (no __per_cpu_offset
+ * or current task symbol); QMP's errors; -ENOMEM.
+ */
+HVS_API int hvs_watch_originator_new(hvs_session *s, hvs_watch_source *inner, hvs_diag *diag,
+                                     hvs_watch_source **ret);
+
+/**
  * struct hvs_trace_counters - what one "kvm" or "vmm-syscall" source read.
  * @fired:     times the attached tracepoints fired (the kernel's counts:
  *             records produced, read or lost)

@@ -60,6 +60,8 @@ static void kvm_sample(struct trace_src *t, size_t tp, const struct trace_sample
                 }
         uint16_t dir = (uint16_t)MIN(v[1], 0xffffu);
         struct trace_key *k = trace_key_hit(t, (uint16_t)kind, v[0], dir);
+        if (k)
+                k->last_tid = s->tid;
         if (!k || !trace_key_individual(t, k))
                 return;
         const char *dn = dir_name(kind, dir);

@@ -130,8 +130,9 @@ static void summarize(struct trace_src *t) {
                 snprintf(t->summary, sizeof t->summary, "%s %.0f/s (%" PRIu64 " in %.2f s, %" PRIu64 " since start)",
                          what, (double)k->interval / secs, k->interval, secs, k->total);
                 snprintf(t->json, sizeof t->json, "{%s,\"count\":%" PRIu64 ",\"per_second\":%.1f,\"interval_ms\":%.0f,"
-                         "\"total\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"qemu.pid\":%d}",
-                         members, k->interval, (double)k->interval / secs, secs * 1e3, k->total, k->suppressed, (int)t->pid);
+                         "\"total\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"qemu.pid\":%d,\"host.tid\":%u}",
+                         members, k->interval, (double)k->interval / secs, secs * 1e3, k->total, k->suppressed, (int)t->pid,
+                         k->last_tid);
                 trace_emit(t, now, t->kops->category, "rate-summary", 0, -1, t->summary, t->json);
                 k->interval = 0;
         }

@@ -18,6 +18,7 @@ struct trace_key {
         uint16_t dir;           /* read/write, or a flag of the kind */
         bool used;
         uint64_t total, interval, emitted, suppressed;
+        uint32_t last_tid;      /* the host thread of the latest hit (a vCPU thread for kvm) */
 };
 
 struct trace_src;

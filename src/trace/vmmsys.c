@@ -137,6 +137,8 @@ static void sys_sample(struct trace_src *t, size_t tp, const struct trace_sample
         int sev = 0;
         const char *why = classify((int64_t)nr, args, &sev);
         struct trace_key *k = trace_key_hit(t, 0, nr, why != NULL);
+        if (k)
+                k->last_tid = s->tid;
         if (!k || !trace_key_individual(t, k))
                 return;
         if (!why) {

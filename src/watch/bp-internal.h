@@ -35,6 +35,23 @@ struct bp_event {
         char data[8192];
 };
 
+/* What bp_task_info() reads of a task (pid -1 = unknown). */
+struct task_info {
+        int32_t pid, tid;
+        uint64_t mm;
+        uint32_t uid, gid, euid, egid;
+        bool have_cred;
+};
+
+/* bp_task_info() - thread-group id, thread id, mm, comm and credentials of the
+ * task at @task (0 = none: pid -1); what does not read is left out. */
+void bp_task_info(hvs_linux *k, uint64_t task, struct task_info *ti, char *comm, size_t comm_cap);
+
+/* bp_current_task_offset() - the per-CPU offset of the current task pointer:
+ * the symbol current_task (to 6.1) or pcpu_hot + its current_task field.
+ * Return: 0; -ENOENT (named in @diag). */
+int bp_current_task_offset(hvs_linux *k, uint64_t *ret, hvs_diag *diag);
+
 /*
  * bp_current() - the task current on a vCPU: *(GS base + o->current_task);
  * GS base is @regs->gs_base in kernel mode, else @regs->k_gs_base.

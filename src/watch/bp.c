@@ -112,14 +112,7 @@ static int read_str(hvs_vas *as, uint64_t gva, char *buf, size_t cap) {
         return r;
 }
 
-struct task_info {
-        int32_t pid, tid;
-        uint64_t mm;
-        uint32_t uid, gid, euid, egid;
-        bool have_cred;
-};
-
-static void task_info(hvs_linux *k, uint64_t task, struct task_info *ti, char *comm, size_t comm_cap) {
+void bp_task_info(hvs_linux *k, uint64_t task, struct task_info *ti, char *comm, size_t comm_cap) {
         const struct lx_offsets *o = &k->off;
         uint32_t v;
         uint64_t cred;
@@ -335,7 +328,7 @@ int bp_decode(hvs_linux *k, const struct bp_offsets *o, enum bp_kind kind, const
         struct jbuf j;
         int severity = 0;
         bool ok = true;
-        task_info(k, task, &ti, out->comm, sizeof out->comm);
+        bp_task_info(k, task, &ti, out->comm, sizeof out->comm);
         jb_init(&j, out->data, sizeof out->data);
         out->summary[0] = '\0';
         switch (kind) {
@@ -609,15 +602,19 @@ static int resolve_offsets(hvs_linux *k, struct bp_offsets *o, hvs_diag *diag) {
         int r = lx_resolve_fields(k, rows, ARRAY_SIZE(rows), o, diag);
         if (r < 0)
                 return r;
-        /* The current task: per-CPU current_task (to 6.1), or pcpu_hot.current_task (6.2 and later). */
+        return bp_current_task_offset(k, &o->current_task, diag);
+}
+
+int bp_current_task_offset(hvs_linux *k, uint64_t *ret, hvs_diag *diag) {
+        /* per-CPU current_task (to 6.1), or pcpu_hot.current_task (6.2 and later) */
         hvs_profile *p = hvs_linux_profile(k);
         uint64_t v;
         uint32_t field;
         if (hvs_profile_symbol(p, "current_task", &v) == 0) {
-                o->current_task = v;
+                *ret = v;
         } else if (hvs_profile_symbol(p, "pcpu_hot", &v) == 0 &&
                    hvs_profile_field(p, "pcpu_hot", "current_task", &field, NULL) == 0) {
-                o->current_task = v + field;
+                *ret = v + field;
         } else {
                 return HVS_DIAG(diag, -ENOENT, "no per-cpu 'current_task' or 'pcpu_hot' symbol");
         }

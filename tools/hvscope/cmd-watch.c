@@ -398,6 +398,15 @@ static int add_sources(struct watch_opts *wo, hvs_session *s, hvs_mem *m, hvs_wa
                                 r = hvs_watch_kvm_new(qpid, &to, &d, &src);
                         else
                                 r = hvs_watch_vmm_syscall_new(qpid, &to, &d, &src);
+                        if (r == 0 && id == SRC_KVM && s) {
+                                /* With the guest kernel: name the guest process behind each access. */
+                                hvs_watch_source *w = NULL;
+                                hvs_diag od = { 0 };
+                                if (hvs_watch_originator_new(s, src, &od, &w) == 0)
+                                        src = w;
+                                else
+                                        warnf("kvm events will not name the guest process: %s", od.msg);
+                        }
                         break;
                 }
                 case SRC_COUNT:

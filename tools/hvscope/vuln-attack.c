@@ -32,6 +32,10 @@
 #define ATTACK_TRACE_KEYS 16
 struct attack_trace {
         hvs_watch_source *src;
+        hvs_watch_source *inner;        /* kvm under the originator wrapper (NULL: src is the trace source) */
+        char orig_why[HVS_DIAG_MSG_MAX];/* kvm: why the guest process of an access is not named */
+        struct { int32_t pid; char comm[17]; uint64_t n; } orig[8];     /* kvm: guest processes named */
+        size_t norig;
         char why[HVS_DIAG_MSG_MAX];     /* why it could not run */
         int64_t t0;
         double secs;
@@ -181,6 +185,19 @@ static const char *const trace_kinds[5] = { "port-io", "mmio", "msr", "hypercall
 
 static int trace_event(void *ctx, const hvs_watch_event *ev) {
         struct attack_trace *at = ctx;
+        if (ev->pid >= 0 && strcmp(ev->source, "vmm-syscall")) {
+                /* kvm, through the originator: the guest process current on the vCPU */
+                size_t i = 0;
+                while (i < at->norig && at->orig[i].pid != ev->pid)
+                        i++;
+                if (i == at->norig && i < ARRAY_SIZE(at->orig)) {
+                        at->orig[i].pid = ev->pid;
+                        snprintf(at->orig[i].comm, sizeof at->orig[i].comm, "%s", ev->comm ? ev->comm : "");
+                        at->norig++;
+                }
+                if (i < at->norig)
+                        at->orig[i].n++;
+        }
         if (!strcmp(ev->action, "vmm-syscall") && ev->severity >= 2) {
                 addf(at->flagged, sizeof at->flagged, "%s%s", at->nflagged++ ? "; " : "", ev->summary);
                 return 0;
@@ -373,6 +390,21 @@ static void trace_start(struct attack *a, pid_t qpid) {
                 ts[i]->t0 = mono_ns();
                 snprintf(ts[i]->tps, sizeof ts[i]->tps, "%s", hvs_watch_trace_tracepoints(ts[i]->src, false));
                 snprintf(ts[i]->missing, sizeof ts[i]->missing, "%s", hvs_watch_trace_tracepoints(ts[i]->src, true));
+                if (i == 0 && a->s) {
+                        /* a Linux guest: name the guest process behind each access */
+                        hvs_watch_source *w = NULL;
+                        hvs_diag od = { 0 };
+                        if (hvs_watch_originator_new(a->s, ts[0]->src, &od, &w) == 0) {
+                                ts[0]->inner = ts[0]->src;
+                                ts[0]->src = w;
+                        } else {
+                                hvs_strlcpy(ts[0]->orig_why, od.msg[0] ? od.msg : "the originator did not start",
+                                            sizeof ts[0]->orig_why);
+                        }
+                } else if (i == 0) {
+                        snprintf(ts[0]->orig_why, sizeof ts[0]->orig_why, "the guest runs no kernel hvscope reads (%.400s)",
+                                 a->linux_why[0] ? a->linux_why : "none found");
+                }
         }
 }
 
@@ -384,9 +416,9 @@ static void trace_stop(struct attack *a) {
                 /* a last read, with the summaries of the interval in progress */
                 (void)ts[i]->src->ops->step(ts[i]->src, INT64_MAX / 2, trace_event, ts[i], NULL);
                 ts[i]->secs = (double)(mono_ns() - ts[i]->t0) / 1e9;
-                hvs_watch_trace_counters(ts[i]->src, &ts[i]->c);
-                ts[i]->src->ops->free(ts[i]->src);
-                ts[i]->src = NULL;
+                hvs_watch_trace_counters(ts[i]->inner ? ts[i]->inner : ts[i]->src, &ts[i]->c);
+                ts[i]->src->ops->free(ts[i]->src);     /* the wrapper frees the kvm source under it */
+                ts[i]->src = ts[i]->inner = NULL;
         }
 }
 
@@ -897,6 +929,24 @@ static void evidence_row(const struct attack *a, const hvs_vuln_evidence *e, con
                 if (kind == 0 && a->kvm.by_kind[1] && strcmp(row->status, "captured")) {
                         row->detail[0] = '\0';
                         trace_row(&a->kvm, 1, e, row);
+                }
+                return;
+        }
+        if (!strcmp(col->id, "kvm-originator")) {
+                const struct attack_trace *k = &a->kvm;
+                if (k->norig) {
+                        row->status = "captured";
+                        addf(row->detail, sizeof row->detail, "the guest process current on the vCPU of the accesses:");
+                        for (size_t i = 0; i < k->norig; i++)
+                                addf(row->detail, sizeof row->detail, "%s pid %d '%s' (%" PRIu64 " events)", i ? "," : "",
+                                     k->orig[i].pid, k->orig[i].comm, k->orig[i].n);
+                } else if (k->orig_why[0]) {
+                        snprintf(row->detail, sizeof row->detail, "%s: no guest process to name", k->orig_why);
+                } else if (!k->t0) {
+                        snprintf(row->detail, sizeof row->detail, "host tracing unavailable: %s", k->why);
+                } else {
+                        snprintf(row->detail, sizeof row->detail, "no kvm event named a vCPU of this VM (%" PRIu64
+                                 " read; a TCG guest makes no KVM exits)", k->c.read);
                 }
                 return;
         }
