@@ -181,8 +181,9 @@ int hm_view_scan(struct hm_ctx *c, struct triage_budget *b, struct addrset *out)
 
 /* Kobjects on module_kset besides loadable modules': built-in code with parameters (~150 on Debian). */
 #define HM_MAX_BUILTIN_KOBJS 4096u
-/* A struct module within this distance of an unowned area is named in its finding. */
-#define HM_NEAR (2ull << 20)
+/* A struct module within this distance of an unowned area, outside the memory it states, is named in its
+ * finding (6.4+ allocates a module's text and data areas separately, usually side by side). */
+#define HM_NEAR (1ull << 20)
 /* Areas listed in the summary's evidence (the counts cover all). */
 #define HM_AREAS_LISTED 64u
 
@@ -552,14 +553,25 @@ static int report_module(struct hm_ctx *c, const struct hm_pass *p, struct hm_mo
                           "T1014", ev);
 }
 
+static bool owns(const struct hm_mod *m, uint64_t a) {
+        for (size_t r = 0; m->mem_ok && r < m->mem.n; r++)
+                if (a >= m->mem.r[r].lo && a < m->mem.r[r].hi)
+                        return true;
+        return false;
+}
+
 static int report_area(const struct hm_pass *p, const struct hm_area *a, hvs_findings *out) {
-        /* The closest struct module (any view) in or near the area. */
+        /* The closest struct module (any view) inside the area, or near it and outside the memory it states
+         * (its memory areas were erased or rewritten); modules packed around it that own their memory are
+         * not candidates. */
         const struct hm_mod *near = NULL;
         uint64_t best = UINT64_MAX;
         for (size_t i = 0; i < p->nmods; i++) {
                 uint64_t x = p->mods[i].addr;
                 uint64_t d = x < a->lo ? a->lo - x : x >= a->hi ? x - a->hi + 1 : 0;
-                if (d <= HM_NEAR && d < best && p->mods[i].readable) {
+                if (d && (d > HM_NEAR || owns(&p->mods[i], x)))
+                        continue;
+                if (d < best && p->mods[i].readable) {
                         best = d;
                         near = &p->mods[i];
                 }

@@ -87,8 +87,17 @@ int hm_module_syms(struct hm_ctx *c, uint64_t mod, const struct hm_modmem *mem, 
         for (uint32_t at = 0; at < n; at += SYM_CHUNK) {
                 uint32_t k = MIN(SYM_CHUNK, n - at);
                 if ((e = hvs_vas_read(c->kv, HVS_GVA(symtab + (uint64_t)at * ELF64_SYM_SIZE), buf,
-                                      (size_t)k * ELF64_SYM_SIZE)) < 0)
-                        break;
+                                      (size_t)k * ELF64_SYM_SIZE)) < 0) {
+                        /* The table ends in an unmapped page before its count: keep what precedes it. */
+                        uint32_t ok = 0;
+                        while (ok < k && hvs_vas_read(c->kv, HVS_GVA(symtab + (uint64_t)(at + ok) * ELF64_SYM_SIZE),
+                                                      buf + (size_t)ok * ELF64_SYM_SIZE, ELF64_SYM_SIZE) == 0)
+                                ok++;
+                        if (!ok)
+                                break;
+                        k = ok;
+                        n = at + k;     /* the last chunk */
+                }
                 if (!typetab || hvs_vas_read(c->kv, HVS_GVA(typetab + at), types, k) < 0)
                         memset(types, '?', k);
                 for (uint32_t i = 0; i < k; i++) {
