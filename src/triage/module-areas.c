@@ -296,7 +296,7 @@ int hm_attribute(struct hm_areas *a, struct hm_claims *cl) {
         size_t ne = 0;
         while (ne < cl->n && cl->v[ne].exact)
                 ne++;
-        const struct hm_claim *ex = cl->v, *nx = cl->v + ne;
+        const struct hm_claim *ex = cl->v, *nx = cl->v ? cl->v + ne : NULL;
         size_t nn = cl->n - ne;
         /* The union of the non-exact claims, as a prefix maximum of their ends. */
         uint64_t *reach = nn ? hvs_calloc(nn, sizeof *reach) : NULL;
