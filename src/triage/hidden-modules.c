@@ -184,6 +184,8 @@ int hm_view_scan(struct hm_ctx *c, struct triage_budget *b, struct addrset *out)
 /* A struct module within this distance of an unowned area, outside the memory it states, is named in its
  * finding (6.4+ allocates a module's text and data areas separately, usually side by side). */
 #define HM_NEAR (1ull << 20)
+/* Bytes of an unowned area's code given in its finding (hex). */
+#define HM_CODE_HEAD 32u
 /* Areas listed in the summary's evidence (the counts cover all). */
 #define HM_AREAS_LISTED 64u
 
@@ -560,7 +562,7 @@ static bool owns(const struct hm_mod *m, uint64_t a) {
         return false;
 }
 
-static int report_area(const struct hm_pass *p, const struct hm_area *a, hvs_findings *out) {
+static int report_area(struct hm_ctx *c, const struct hm_pass *p, const struct hm_area *a, hvs_findings *out) {
         /* The closest struct module (any view) inside the area, or near it and outside the memory it states
          * (its memory areas were erased or rewritten); modules packed around it that own their memory are
          * not candidates. */
@@ -585,6 +587,13 @@ static int report_area(const struct hm_pass *p, const struct hm_area *a, hvs_fin
         json_object_object_add(ev, "exec_end", triage_json_addr(a->exec_hi));
         json_object_object_add(ev, "exec_pages", json_object_new_int64(a->exec_pages));
         json_object_object_add(ev, "wx_pages", json_object_new_int64(a->wx_pages));
+        uint8_t head[HM_CODE_HEAD];
+        if (hvs_vas_read(c->kv, HVS_GVA(a->exec_lo), head, sizeof head) == 0) {
+                char hex[2 * HM_CODE_HEAD + 1];
+                for (size_t i = 0; i < sizeof head; i++)
+                        snprintf(hex + 2 * i, 3, "%02x", head[i]);
+                json_object_object_add(ev, "code_head", json_object_new_string(hex));
+        }
         json_object_object_add(ev, "views_run", views_json(p->ran));
         if (near) {
                 json_object *n = json_object_new_object();
@@ -718,7 +727,7 @@ int hm_compare(struct hm_ctx *c, const hvs_triage_opts *opts, hvs_findings *out)
                         if (!before)
                                 continue;
                         size_t n0 = hvs_findings_count(out);
-                        e = report_area(p, a, out);
+                        e = report_area(c, p, a, out);
                         nfound += hvs_findings_count(out) - n0;
                 }
         }

@@ -163,6 +163,23 @@ def expect_hidden_module(f, kv, ctx):
     return ok, f"guest /proc/modules count {listed[-1:]}, /proc/kallsyms unhide_set {ksyms[-1:]}, .text 0x{text:x}"
 
 
+def expect_unowned_code(f, kv, ctx):
+    """The page hide_code.c allocated (its address as the guest's /sys/module/hide_code/parameters/addr gives it)
+    is reported as code no module owns, with hide_code.c's payload as its first bytes; the guest's /proc/modules
+    lists hide_code, and its range there does not hold the page."""
+    ev = f.get("evidence") or {}
+    addr = int(kv["addr"], 16)
+    if int(f.get("address") or "0", 16) != addr or "belongs to no listed module" not in f["title"]:
+        return False, f"address {f.get('address')} (guest says {kv['addr']}): {f['title']}"
+    if f["severity"] != "high" or ev.get("exec_pages", 0) < 1 or not ev.get("code_head", "").startswith("f30f1efab82a000000c3"):
+        return False, f"severity {f['severity']} exec_pages {ev.get('exec_pages')} code_head {ev.get('code_head')}"
+    mods = ctx.guest(f"grep '^{kv['module']} ' /proc/modules").split()
+    if len(mods) < 6:
+        return False, f"guest /proc/modules: {mods}"
+    base, size = int(mods[5], 16), int(mods[1])
+    return not base <= addr < base + size, f"page 0x{addr:x} outside the guest's {kv['module']} [0x{base:x}, +{size})"
+
+
 SCENARIOS = [
     {"name": "reverse shell", "start": [os.path.join(SCN, "reverse-shell.sh"), "start", "--name", "{name}", "--port", "{port}"],
      "stop": [os.path.join(SCN, "reverse-shell.sh"), "stop", "--name", "{name}"],
@@ -188,6 +205,9 @@ SCENARIOS = [
     {"name": "hidden module", "start": [os.path.join(SCN, "hide-module.sh"), "start", "--name", "{name}"],
      "stop": [os.path.join(SCN, "hide-module.sh"), "stop", "--name", "{name}"],
      "check": "hidden-module", "expect": expect_hidden_module, "exclusive": True},
+    {"name": "unowned code", "start": [os.path.join(SCN, "hide-code.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hide-code.sh"), "stop", "--name", "{name}"],
+     "check": "hidden-module", "expect": expect_unowned_code, "exclusive": True},
 ]
 
 
