@@ -64,6 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 memset(&mm, 0, sizeof mm);
         if (mm.n > HM_MAX_MOD_RANGES)
                 abort();
+        struct hm_claims cl = { 0 };
+        (void)hm_module_its(&c, &mm, MODVA + 0x40, &cl);
+        if (cl.n > HVS_MAX_MODULE_ITS_PAGES)
+                abort();
+        hm_claims_free(&cl);
         for (size_t i = 0; i < mm.n; i++)
                 if (mm.r[i].lo >= mm.r[i].hi || mm.r[i].lo < c.kb.mod || mm.r[i].hi > c.kb.mod_end || (mm.r[i].hi & 0xfff))
                         abort();

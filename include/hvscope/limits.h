@@ -16,9 +16,9 @@
 /* Symbols read from one module's own symbol table (mod->kallsyms); the
  * largest in-tree modules have tens of thousands with KALLSYMS_ALL. */
 #define HVS_MAX_MODULE_SYMBOLS 131072u
-/* ITS thunk pages of one module (x86 Indirect Target Selection; a module
- * gets one page per ~128 indirect branches). */
-#define HVS_MAX_MODULE_ITS_PAGES 64u
+/* ITS thunk pages of one module read (x86 Indirect Target Selection:
+ * thunks of 32 bytes, 128 a page, one per indirect branch site). */
+#define HVS_MAX_MODULE_ITS_PAGES 4096u
 /* Page-table pages read in one walk of module space (~1 GiB: at most ~770
  * page tables plus the upper levels). */
 #define HVS_MAX_MODAREA_TABLES 4096u

@@ -255,7 +255,7 @@ struct hm_mod {
         uint32_t state;
         struct hm_modmem mem;
         bool mem_ok;
-        struct hm_syms syms;
+        uint32_t syms_defined, syms_outside;    /* hm_syms' counts (names are read only for what is reported) */
         int syms_err;
         uint32_t area_pages, area_exec;
 };
@@ -360,10 +360,12 @@ static int run_pass(struct hm_ctx *c, struct triage_budget *b, const struct addr
         }
         addrset_free(&u);
 
-        /* Each module's memory and symbols; its memory is a claim on module space. */
+        /* Each module's memory and symbols; its memory is a claim on module space. A guest that makes the
+         * views find very many struct modules is read until the check's time budget is spent. */
         uint64_t t_syms = 0;
-        for (size_t i = 0; i < p->nmods; i++) {
+        for (size_t i = 0; i < p->nmods && !triage_budget_over(b); i++) {
                 struct hm_mod *m = &p->mods[i];
+                struct hm_syms sy;
                 read_modinfo(c, m);
                 if (!m->readable || hm_module_mem(c, m->addr, &m->mem) < 0)
                         continue;
@@ -372,14 +374,18 @@ static int run_pass(struct hm_ctx *c, struct triage_budget *b, const struct addr
                         if ((e = hm_claims_add(&p->claims, m->mem.r[r].lo, m->mem.r[r].hi, m->addr, HM_OWN_MODULE,
                                                false)) == -ENOMEM)
                                 return e;
+                if ((e = hm_module_its(c, &m->mem, m->addr, &p->claims)) == -ENOMEM)
+                        return e;
                 uint64_t t0 = hvs_now_ns();
-                m->syms_err = hm_module_syms(c, m->addr, &m->mem, false, &m->syms);
+                m->syms_err = hm_module_syms(c, m->addr, &m->mem, false, &sy);
                 t_syms += hvs_now_ns() - t0;
                 if (m->syms_err == -ENOMEM)
                         return -ENOMEM;
                 if (m->syms_err == 0) {
                         p->nsyms_read++;
-                        if (m->syms.defined && !m->syms.outside)
+                        m->syms_defined = sy.defined;
+                        m->syms_outside = sy.outside;
+                        if (sy.defined && !sy.outside)
                                 m->seen |= HM_V_SYMS;
                 }
         }
@@ -433,7 +439,7 @@ static unsigned mod_suspicion(const struct hm_pass *p, const struct hm_mod *m) {
                     m->state == HVS_MODULE_LIVE)
                         s |= HM_V_SYSFS;
         }
-        if (m->syms_err == 0 && m->syms.outside && m->state == HVS_MODULE_LIVE)
+        if (m->syms_err == 0 && m->syms_outside && m->state == HVS_MODULE_LIVE)
                 s |= SUSP_SYMS;
         return s;
 }
@@ -506,9 +512,9 @@ static void func_list(const struct hm_syms *s, char *buf, size_t cap) {
 static int report_module(struct hm_ctx *c, const struct hm_pass *p, struct hm_mod *m, unsigned susp,
                          hvs_findings *out) {
         /* Names only for what is reported: read again, with them. */
-        struct hm_syms s = m->syms;
-        if (m->mem_ok && hm_module_syms(c, m->addr, &m->mem, true, &s) < 0)
-                s = m->syms;
+        struct hm_syms s = { .defined = m->syms_defined, .outside = m->syms_outside };
+        if (m->syms_err == 0 && m->mem_ok && hm_module_syms(c, m->addr, &m->mem, true, &s) < 0)
+                s = (struct hm_syms){ .defined = m->syms_defined, .outside = m->syms_outside };
         unsigned missing = p->ran & ~m->seen;
         json_object *ev = json_object_new_object();
         json_object_object_add(ev, "module", triage_json_addr(m->addr));

@@ -177,8 +177,10 @@ bool hm_offsets_ok(const struct hm_offsets *o);
 
 /* ---- a module's memory (module-areas.c) ---- */
 
-/* Memory areas of one module kept: 7 mem[] areas (or 2 layouts), then ITS thunk pages. */
-#define HM_MAX_MOD_RANGES (8u + HVS_MAX_MODULE_ITS_PAGES)
+struct hm_claims;
+
+/* Memory areas of one module kept: 7 mem[] areas (6.4+) or 2 layouts. */
+#define HM_MAX_MOD_RANGES 8u
 
 struct hm_range {
         uint64_t lo, hi;                /* [lo, hi), hi page-aligned up */
@@ -188,17 +190,26 @@ struct hm_modmem {
         struct hm_range r[HM_MAX_MOD_RANGES];
         size_t n;
         uint64_t percpu, percpu_hi;     /* [percpu, percpu_hi): its per-cpu area, 0 = none */
-        bool its_truncated;             /* more ITS pages than HVS_MAX_MODULE_ITS_PAGES */
+        uint64_t its_array;             /* its_page_array: its ITS thunk pages (x86), 0 = none */
+        uint32_t its_num;               /* its_num_pages as stated */
 };
 
 /*
  * hm_module_mem() - the memory areas of the struct module at @mod as it
  * states them: mem[].base/size (6.4+) or core_layout and init_layout (up to
- * 6.3), each rounded up to whole pages, plus its ITS thunk pages. Areas
- * with base 0 or size 0 (freed init memory) are left out; areas outside
- * module space or that wrap are dropped. Return: 0; -EFAULT; -EBADMSG.
+ * 6.3), each rounded up to whole pages, its per-cpu area and where its ITS
+ * thunk pages are listed. Areas with base 0 or size 0 (freed init memory)
+ * are left out; areas outside module space or that wrap are dropped.
+ * Return: 0; -EFAULT; -EBADMSG.
  */
 int hm_module_mem(struct hm_ctx *c, uint64_t mod, struct hm_modmem *ret);
+
+/*
+ * hm_module_its() - add a claim of @owner on each of @m's ITS thunk pages
+ * (one page each, allocated one by one: exact claims), at most
+ * HVS_MAX_MODULE_ITS_PAGES. Return: 0; -ENOMEM; -E2BIG (claims full).
+ */
+int hm_module_its(struct hm_ctx *c, const struct hm_modmem *m, uint64_t owner, struct hm_claims *cl);
 
 /* ---- the areas view: what page tables map in module space (module-areas.c) ---- */
 

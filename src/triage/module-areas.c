@@ -54,7 +54,7 @@ static bool in_modspace(const struct hm_ctx *c, uint64_t lo, uint64_t hi) {
 
 static void add_range(struct hm_ctx *c, struct hm_modmem *m, uint64_t base, uint64_t size) {
         uint64_t end;
-        if (!base || !size || m->n == HM_MAX_MOD_RANGES || hvs_add_overflow(base, size, &end) ||
+        if (!base || !size || m->n == ARRAY_SIZE(m->r) || hvs_add_overflow(base, size, &end) ||
             hvs_add_overflow(end, PAGE - 1, &end))
                 return;
         end &= ~(PAGE - 1);
@@ -90,17 +90,29 @@ int hm_module_mem(struct hm_ctx *c, uint64_t mod, struct hm_modmem *ret) {
         }
         if (o->its_num != HP_ABSENT && o->its_array != HP_ABSENT) {
                 int32_t num = (int32_t)hvs_le32(buf + o->its_num);
-                uint64_t arr = hvs_le64(buf + o->its_array);
-                if (num > 0 && arr) {
-                        uint32_t n = MIN((uint32_t)num, HVS_MAX_MODULE_ITS_PAGES);
-                        m.its_truncated = (uint32_t)num > n;
-                        uint64_t pages[HVS_MAX_MODULE_ITS_PAGES];
-                        if (hvs_vas_read(c->kv, HVS_GVA(arr), pages, (size_t)n * 8) == 0)
-                                for (uint32_t i = 0; i < n; i++)
-                                        add_range(c, &m, hvs_le64(&pages[i]), PAGE);
-                }
+                m.its_array = hvs_le64(buf + o->its_array);
+                m.its_num = num > 0 && m.its_array ? (uint32_t)num : 0;
         }
         *ret = m;
+        return 0;
+}
+
+int hm_module_its(struct hm_ctx *c, const struct hm_modmem *m, uint64_t owner, struct hm_claims *cl) {
+        uint32_t n = MIN(m->its_num, HVS_MAX_MODULE_ITS_PAGES);
+        uint64_t pages[256];
+        for (uint32_t at = 0; at < n; at += ARRAY_SIZE(pages)) {
+                uint32_t k = MIN((uint32_t)ARRAY_SIZE(pages), n - at);
+                if (hvs_vas_read(c->kv, HVS_GVA(m->its_array + 8ull * at), pages, (size_t)k * 8) < 0)
+                        return 0;       /* unreadable: its pages stay unowned, and say so */
+                for (uint32_t i = 0; i < k; i++) {
+                        uint64_t pg = hvs_le64(&pages[i]);
+                        if ((pg & (PAGE - 1)) || !in_modspace(c, pg, pg + PAGE))
+                                continue;
+                        int e = hm_claims_add(cl, pg, pg + PAGE, owner, HM_OWN_MODULE, true);
+                        if (e < 0)
+                                return e;
+                }
+        }
         return 0;
 }
 

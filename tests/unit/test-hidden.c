@@ -582,18 +582,29 @@ static void test_module_mem(void **state) {
         wrv(w, m + MO2.its_array, MKS(0) + 0xe00);
         struct hm_modmem mm;
         assert_int_equal(hm_module_mem(&w->mc, m, &mm), 0);
-        assert_int_equal(mm.n, 4);
+        assert_int_equal(mm.n, 2);
         assert_true(mm.r[0].lo == MBASE(0) && mm.r[0].hi == MBASE(0) + 0x1000);
         assert_true(mm.r[1].lo == MBASE(0) + 0x1000 && mm.r[1].hi == MBASE(0) + 0x3000);
-        assert_true(mm.r[2].lo == MODVA + 0x150000 && mm.r[3].lo == MODVA + 0x152000);
+        assert_true(mm.its_array == MKS(0) + 0xe00 && mm.its_num == 2);
         assert_true(mm.percpu == PERCPU && mm.percpu_hi == PERCPU + 0x40);
+        struct hm_claims cl = { 0 };
+        assert_int_equal(hm_module_its(&w->mc, &mm, m, &cl), 0);
+        assert_int_equal(cl.n, 2);
+        assert_true(cl.v[0].lo == MODVA + 0x150000 && cl.v[0].exact && cl.v[1].hi == MODVA + 0x153000);
+        hm_claims_free(&cl);
         hvs_findings *f = run_hm(w);
         assert_int_equal(count_above_info(f), 0);       /* the ITS pages are the module's */
         hvs_findings_free(f);
-        /* An ITS count past the limit is clamped, and the pages unreadable: no crash, no claim. */
+        /* Without them its ITS pages are code nobody owns. */
+        wrv32(w, m + MO2.its_num, 0);
+        f = run_hm(w);
+        assert_int_equal(count_above_info(f), 2);
+        hvs_findings_free(f);
+        /* An ITS count past the limit, pages unreadable beyond the two: no crash, the two owned. */
         wrv32(w, m + MO2.its_num, 100000);
-        assert_int_equal(hm_module_mem(&w->mc, m, &mm), 0);
-        assert_true(mm.its_truncated);
+        f = run_hm(w);
+        assert_int_equal(count_above_info(f), 2);       /* the array read fails whole: unowned, as stated */
+        hvs_findings_free(f);
         world_free(w);
 
         w = world_new();
