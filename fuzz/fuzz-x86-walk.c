@@ -6,7 +6,10 @@
  * bit 0 selects 5-level paging, then guest RAM at gpa 0. Besides "no crash,
  * no hang", it checks invariants a walk must keep whatever the tables say:
  * the page offset survives, the page size is one of three, the frame fits in
- * 52 bits, and the cached path agrees with the uncached one.
+ * 52 bits, and the cached path agrees with the uncached one. The range
+ * walker runs over the 64 MiB around the address: its leaves come in
+ * ascending order, inside the range, with valid sizes, and it reads no more
+ * tables than its cap.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +46,21 @@ static void check_translation(hvs_mem *m, hvs_vas *as, hvs_gpa root, enum hvs_pa
         }
 }
 
+struct range_check {
+        uint64_t lo, hi, next, n;
+};
+
+static int on_leaf(void *ud, const struct hvs_x86_leaf *l) {
+        struct range_check *rc = ud;
+        if (l->va < rc->lo || l->size == 0 || l->va + l->size > rc->hi || l->va < rc->next || l->pa >> 52 ||
+            (l->page_size != X86_PAGE_SIZE_4K && l->page_size != X86_PAGE_SIZE_2M && l->page_size != X86_PAGE_SIZE_1G) ||
+            l->size > l->page_size || (l->pa & (l->page_size - 1)) != (l->va & (l->page_size - 1)))
+                abort();
+        rc->next = l->va + l->size;
+        rc->n++;
+        return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size <= HEADER)
                 return 0;
@@ -64,6 +82,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 0; i < ARRAY_SIZE(deltas); i++) {
                 check_translation(m, as, root, paging, gva + deltas[i]);
                 check_translation(m, as, root, paging, gva - deltas[i]);
+        }
+
+        /* The range walk over the 64 MiB around gva (when that is one canonical half). */
+        struct range_check rc = { .lo = (gva & ~0x3ffffffull) - 0x2000000, .hi = (gva & ~0x3ffffffull) + 0x2000000 };
+        struct hvs_x86_range_stats st;
+        int rr = hvs_x86_walk_range(m, root, paging, HVS_GVA(rc.lo), HVS_GVA(rc.hi), 64, on_leaf, &rc, &st);
+        if (rr == 0 || rr == -E2BIG) {
+                if (st.tables > 64 || st.leaves != rc.n)
+                        abort();
+        } else if (rr != -EINVAL && rr != -EIO) {
+                abort();
         }
 
         uint8_t buf[0x2000];

@@ -1,12 +1,18 @@
 #!/usr/bin/python3
-"""Seeds for fuzz-task-scan and fuzz-module-scan (layouts of those targets).
+"""Seeds for fuzz-task-scan, fuzz-module-scan and fuzz-module-syms (layouts of those targets).
 
 task-scan: the object region at physical 0x100000 (direct map POB + pa):
 init_task at +0, the PID namespace at +0x800, the run queue at +0xc00,
 an xa_node at +0x2000, struct pids from +0x3000, tasks from +0x4000 (one
 listed, one hidden: self-linked, in the PID table and the run queue).
 module-scan: module space at MODVA: the list head at +0, mod_tree at +0x1000,
-struct modules at +0x2040 (listed) and +0x3040 (hidden), tree nodes at +0x800.
+struct modules at +0x2040 (listed) and +0x3040 (hidden), tree nodes at +0x800;
+each module's core layout is its page, its mod_kallsyms at page +0x400 (symtab
++0x500, strtab +0x700, typetab +0x780); module_kset (+0x1800) points at the
+kset (+0x1900) whose list holds both modules' kobjects; the registries of
+module-space users start at +0x1a00.
+module-syms: one struct module at MODVA + 0x40 with its symbol table in its
+page (6.1 layout; bit 0 of the first byte selects the mem[] layout).
 Run from the repository root: fuzz/corpora/make-hidden-corpus.py
 """
 import os
@@ -81,6 +87,54 @@ def module_seed():
         put(b, 0x800 + 0x40 * i, "<Q", MODVA + off)             # mod_tree_node.mod
     put(b, 0x1000 + 0x8, "<Q", MODVA + 0x800 + 0x8)             # root -> node 0
     put(b, 0x800 + 0x8 + 0x8, "<Q", MODVA + 0x840 + 0x8)        # node 0 right -> node 1
+    # /sys/module: module_kset -> kset, whose list holds both kobjects (mkobj.kobj.entry at +0x68)
+    kset = MODVA + 0x1900
+    put(b, 0x1800, "<Q", kset)
+    nodes = [MODVA + 0x2040 + 0x68, MODVA + 0x3040 + 0x68]
+    ring = [kset] + nodes
+    for k, n in enumerate(ring):
+        off = n - MODVA
+        put(b, off, "<Q", ring[(k + 1) % len(ring)])
+        put(b, off + 8, "<Q", ring[k - 1])
+    for h in range(4):                                          # empty registries
+        put(b, 0x1a00 + 0x10 * h, "<Q", MODVA + 0x1a00 + 0x10 * h)
+        put(b, 0x1a00 + 0x10 * h + 8, "<Q", MODVA + 0x1a00 + 0x10 * h)
+    for off, fn in ((0x2040, b"ext4_fill_super"), (0x3040, b"unhide_set")):
+        symbols(b, off, fn)
+    return b
+
+
+def symbols(b, off, fn, mem=False):
+    """Core layout (or mem[0]) = the struct's page; a table of 3 symbols in it."""
+    page = off & ~0xfff
+    if mem:
+        put(b, off + 0x140, "<Q", MODVA + page)
+        put(b, off + 0x148, "<I", 0x1000)
+    else:
+        put(b, off + 0x100, "<Q", MODVA + page)
+        put(b, off + 0x108, "<I", 0x1000)
+    ks = page + 0x400
+    put(b, off + 0x138, "<Q", MODVA + ks)
+    put(b, ks, "<Q", MODVA + page + 0x500)
+    put(b, ks + 8, "<I", 3)
+    put(b, ks + 0x10, "<Q", MODVA + page + 0x700)
+    put(b, ks + 0x18, "<Q", MODVA + page + 0x780)
+    b[page + 0x701:page + 0x701 + len(fn)] = fn
+    b[page + 0x740:page + 0x746] = b"state\0"
+    for i, (name, typ, val) in enumerate(((0, b"U", 0), (1, b"t", MODVA + page + 0x10), (0x40, b"d", MODVA + off + 0x300))):
+        sym = page + 0x500 + 24 * i
+        put(b, sym, "<I", name)
+        put(b, sym + 6, "<H", 1 if val else 0)
+        put(b, sym + 8, "<Q", val)
+        b[page + 0x780 + i] = typ[0]
+
+
+def syms_seed(mem):
+    b = bytearray(0x1000)
+    b[0] = 1 if mem else 0                                      # state 1 (COMING) selects mem[]
+    b[0x18:0x18 + 9] = b"hide_self"
+    put(b, 0x40 + 0x80, "<Q", MODVA + 0x40)
+    symbols(b, 0x40, b"unhide_set", mem)
     return b
 
 
@@ -109,6 +163,18 @@ def main():
     write("module-scan", "tree-cycle", cyc)
     write("module-scan", "zeros-4096", bytes(4096))
     write("module-scan", "ff-8192", b"\xff" * 8192)
+    unowned = bytearray(m)
+    put(unowned, 0x2040 + 0x100, "<Q", 0)                      # ext4's core layout erased: its page is unowned
+    write("module-scan", "unowned-code", unowned)
+    os.makedirs(os.path.join(HERE, "module-syms"), exist_ok=True)
+    for mem in (False, True):
+        s = syms_seed(mem)
+        write("module-syms", "mem" if mem else "layout", s)
+        big = bytearray(s)
+        put(big, 0x400 + 8, "<I", 0xffffffff)                   # num_symtab past the limit
+        write("module-syms", ("mem" if mem else "layout") + "-huge-count", big)
+    write("module-syms", "zeros-4096", bytes(4096))
+    write("module-syms", "ff-8192", b"\xff" * 8192)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,21 @@
 #define HVS_DEFAULT_MAX_THREADS 65536u
 /* Kernel modules walked in the module list. */
 #define HVS_DEFAULT_MAX_MODULES 16384u
+/* Symbols read from one module's own symbol table (mod->kallsyms); the
+ * largest in-tree modules have tens of thousands with KALLSYMS_ALL. */
+#define HVS_MAX_MODULE_SYMBOLS 131072u
+/* ITS thunk pages of one module read (x86 Indirect Target Selection:
+ * thunks of 32 bytes, 128 a page, one per indirect branch site). */
+#define HVS_MAX_MODULE_ITS_PAGES 4096u
+/* Page-table pages read in one walk of module space (~1 GiB: at most ~770
+ * page tables plus the upper levels). */
+#define HVS_MAX_MODAREA_TABLES 4096u
+/* Contiguous mapped areas kept from one walk of module space (each is at
+ * least one page plus the vmalloc guard page: ~129,000 fit in 1 GiB). */
+#define HVS_MAX_MODAREA_AREAS 131072u
+/* Entries walked in one registry of module-space users (bpf_kallsyms,
+ * pack_list, kprobe instruction pages, ftrace trampolines). */
+#define HVS_MAX_MODAREA_USERS 65536u
 /* Open file descriptors examined per process (fdtable max_fds is clamped to it). */
 #define HVS_DEFAULT_MAX_FDS 65536u
 /* Memory regions (VMAs) walked per process (maple tree or rbtree/list). */

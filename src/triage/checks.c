@@ -34,7 +34,7 @@ TRIAGE_CHECK(triage_yara);
 static const hvs_triage_check checks[] = {
         /* ---- hidden processes and modules ---- */
         { "hidden-process", "processes missing from the task list or the PID table (PID table, run queues, memory scan)", triage_hidden_procs },
-        { "hidden-module", "modules missing from the module list (module address tree, memory scan)", triage_hidden_modules },
+        { "hidden-module", "modules missing from the module list (module tree, memory scan, sysfs, module areas, own symbols); code in module space no module owns", triage_hidden_modules },
         /* ---- kernel integrity ---- */
         { "syscall-hook", "system call tables and x64_sys_call point only at kernel handlers", triage_check_syscalls },
         { "idt-hook", "interrupt gates (IDTR of each vCPU) point into kernel text", triage_check_idt },

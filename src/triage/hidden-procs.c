@@ -644,11 +644,20 @@ void hidden_kbounds(hvs_linux *k, hvs_mem *m, struct kbounds *kb) {
         kb->pob_end = kb->pob + top;
         kb->img = info->text_va;
         uint64_t end = 0;
-        if (hvs_profile_symbol(hvs_linux_profile(k), "_end", &end) < 0 || end <= kb->img || end - kb->img > (1ull << 30))
-                end = kb->img + (1ull << 30);
-        kb->img_end = end;
-        kb->mod = 0xffffffffa0000000ull;        /* MODULES_VADDR without KASLR's larger image */
-        kb->mod_end = 0xffffffffff000000ull;    /* MODULES_END */
+        bool end_known = hvs_profile_symbol(hvs_linux_profile(k), "_end", &end) == 0 && end > kb->img &&
+                         end - kb->img <= (1ull << 30);
+        kb->img_end = end_known ? end : kb->img + (1ull << 30);
+        /*
+         * Module space: MODULES_VADDR is __START_KERNEL_map + KERNEL_IMAGE_SIZE, 0xffffffffa0000000 for a
+         * 512 MiB image, 0xffffffffc0000000 with CONFIG_RANDOMIZE_BASE (1 GiB); MODULES_END is
+         * 0xffffffffff000000 (the fixmap is above). KASLR moves the image, not module space, inside the
+         * lower gigabyte: start at the lower bound, or above the image's high mapping when that is higher
+         * (head64.c keeps the 2 MiB pages up to the one that holds _end).
+         */
+        kb->mod = 0xffffffffa0000000ull;
+        if (end_known && (end | 0x1fffffull) + 1 > kb->mod)
+                kb->mod = (end | 0x1fffffull) + 1;
+        kb->mod_end = 0xffffffffff000000ull;
 }
 
 TRIAGE_CHECK(triage_hidden_procs) {

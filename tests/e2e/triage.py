@@ -3,7 +3,12 @@
 
 For each kernel series (HVS_E2E_KERNELS, default "6.1"): boot the lab guest,
 then
-  1. clean guest: every check runs and no finding is above "info";
+  1. clean guest: every check runs and no finding is above "info"; the
+     hidden-module views all ran and every mapped area of module space has
+     an owner; then kprobes and an ftrace trampoline are set up in the guest
+     (kernel code in module space that is no module's) and hidden-module
+     still reports nothing above "info", with those areas owned by kprobes
+     and ftrace (also run with HVS_E2E_SCENARIOS="hidden module");
   2. each scenario of SCENARIOS (lab/scenarios/*.sh, lab/...): start it, run
      triage, assert the expected finding (check id, pid, and a detail the
      guest itself confirms), stop it, and assert the finding is gone;
@@ -136,12 +141,45 @@ def expect_hidden_process(f, kv, ctx):
 
 
 def expect_hidden_module(f, kv, ctx):
-    """The module's name and struct module address, as the guest's own sysfs gives it; not in /proc/modules."""
+    """The module's name and struct module address, as the guest's own sysfs gives it; not in /proc/modules.
+    Every other view saw it: the module tree, the memory scan, /sys/module, the page tables of module space
+    (its text is mapped and executable, where the guest's sysfs says its .text is) and its own symbol table,
+    which names hide_self.c's functions that the guest's /proc/kallsyms no longer shows."""
     ev = f.get("evidence") or {}
     if ev.get("name") != kv["module"] or int(f.get("address") or "0", 16) != int(kv["addr"], 16):
         return False, f"name {ev.get('name')} address {f.get('address')} (guest says {kv['addr']})"
+    seen = set(ev.get("seen_by", []))
+    want = {"module-tree", "memory-scan", "sysfs", "module-areas", "module-symbols"}
+    if not want <= seen or ev.get("missing_from") != ["module-list"]:
+        return False, f"seen_by {sorted(seen)} missing_from {ev.get('missing_from')}"
+    names = [n.split(" ", 1)[-1] for n in (ev.get("symbols") or {}).get("names", [])]
+    if not {"unhide_set", "unhide_get"} & set(names):
+        return False, f"symbols {names}"
+    text = int(ctx.guest(f"cat /sys/module/{kv['module']}/sections/.text").strip().splitlines()[-1], 16)
+    mem = [(int(m["start"], 16), int(m["end"], 16), m["exec_pages"]) for m in ev.get("memory", [])]
+    if not any(lo <= text < hi and x > 0 for lo, hi, x in mem):
+        return False, f"guest .text 0x{text:x} not in an executable area of {mem}"
+    ksyms = ctx.guest("grep -c -w unhide_set /proc/kallsyms; :").strip().splitlines()
     listed = ctx.guest(f"grep -c '^{kv['module']} ' /proc/modules; :").strip().splitlines()
-    return listed[-1:] == ["0"] and f["severity"] in ("high", "critical"), f"guest /proc/modules count {listed}"
+    ok = listed[-1:] == ["0"] and ksyms[-1:] == ["0"] and f["severity"] in ("high", "critical")
+    return ok, f"guest /proc/modules count {listed[-1:]}, /proc/kallsyms unhide_set {ksyms[-1:]}, .text 0x{text:x}"
+
+
+def expect_unowned_code(f, kv, ctx):
+    """The page hide_code.c allocated (its address as the guest's /sys/module/hide_code/parameters/addr gives it)
+    is reported as code no module owns, with hide_code.c's payload as its first bytes; the guest's /proc/modules
+    lists hide_code, and its range there does not hold the page."""
+    ev = f.get("evidence") or {}
+    addr = int(kv["addr"], 16)
+    if int(f.get("address") or "0", 16) != addr or "belongs to no listed module" not in f["title"]:
+        return False, f"address {f.get('address')} (guest says {kv['addr']}): {f['title']}"
+    if f["severity"] != "high" or ev.get("exec_pages", 0) < 1 or not ev.get("code_head", "").startswith("f30f1efab82a000000c3"):
+        return False, f"severity {f['severity']} exec_pages {ev.get('exec_pages')} code_head {ev.get('code_head')}"
+    mods = ctx.guest(f"grep '^{kv['module']} ' /proc/modules").split()
+    if len(mods) < 6:
+        return False, f"guest /proc/modules: {mods}"
+    base, size = int(mods[5], 16), int(mods[1])
+    return not base <= addr < base + size, f"page 0x{addr:x} outside the guest's {kv['module']} [0x{base:x}, +{size})"
 
 
 def _fdinfo(ctx, pid, fd):
@@ -223,6 +261,9 @@ SCENARIOS = [
     {"name": "eBPF programs", "start": [os.path.join(SCN, "bpf.sh"), "start", "--name", "{name}"],
      "stop": [os.path.join(SCN, "bpf.sh"), "stop", "--name", "{name}"],
      "check": "bpf-programs", "expect": expect_bpf, "exclusive": True, "min_matches": 3},
+    {"name": "unowned code", "start": [os.path.join(SCN, "hide-code.sh"), "start", "--name", "{name}"],
+     "stop": [os.path.join(SCN, "hide-code.sh"), "stop", "--name", "{name}"],
+     "check": "hidden-module", "expect": expect_unowned_code, "exclusive": True},
 ]
 
 
@@ -335,6 +376,55 @@ def case_and_report(ctx, name, work):
         run([a.format(**subst) for a in sc["stop"]], timeout=120)
 
 
+def hm_summary(ctx, out, label, need=()):
+    """hidden-module's summary: every view ran, every mapped area of module space has an owner; @need: owners
+    (bpf, ftrace, kprobes) that must own at least one area. Returns the areas_by_owner counts."""
+    info = [f for f in out["findings"] if f["check"] == "hidden-module" and "module views compared" in f["title"]]
+    if not check(len(info) == 1, f"{label}: hidden-module compared its views"):
+        return {}
+    ev = info[0].get("evidence") or {}
+    views = ["module-list", "module-tree", "memory-scan", "sysfs", "module-areas", "module-symbols"]
+    errors = {v: (ev.get(v) or {}).get("error") for v in views if (ev.get(v) or {}).get("error") or v not in ev}
+    areas = ev.get("module-areas") or {}
+    owners = areas.get("areas_by_owner") or {}
+    nmods = (ev.get("module-list") or {}).get("modules")
+    ok = (not errors and areas.get("areas", 0) >= nmods and owners.get("none") == 0
+          and areas.get("unowned_code_areas") == 0 and owners.get("module", 0) >= nmods
+          and (ev.get("module-symbols") or {}).get("modules") == nmods and all(owners.get(n, 0) > 0 for n in need))
+    check(ok, f"{label}: hidden-module views all ran and every area of module space has an owner "
+              f"({nmods} modules, areas {owners}, errors {errors})")
+    return owners
+
+
+def module_space_users(ctx):
+    """kprobes (an instruction slot, then an optimized probe's slot) and an ftrace trampoline (a kprobe on a
+    function's ftrace site) allocate executable pages in module space; hidden-module attributes them to their
+    registries and reports nothing. The guest's /proc/kallsyms names the same pages."""
+    label = f"{ctx.label} kernel code in module space"
+    setup = ("mount -t tracefs none /sys/kernel/tracing 2>/dev/null; cd /sys/kernel/tracing && "
+             "echo 'p:hvsk_a vfs_read' >> kprobe_events && "
+             "(echo 'p:hvsk_b vfs_read+9' >> kprobe_events 2>/dev/null || echo 'p:hvsk_b vfs_read+5' >> kprobe_events) && "
+             "echo 1 > events/kprobes/enable && sleep 1 && "
+             "grep -c -E '__builtin__(kprobes|ftrace)' /proc/kallsyms")
+    undo = ("cd /sys/kernel/tracing && echo 0 > events/kprobes/enable; echo '-:hvsk_a' >> kprobe_events; "
+            "echo '-:hvsk_b' >> kprobe_events; :")
+    try:
+        n = ctx.guest(setup).strip().splitlines()[-1]
+        if not check(n.isdigit() and int(n) >= 2, f"{label}: kprobes set, guest kallsyms shows {n} such pages"):
+            return
+        rc, out, err = triage(ctx, ["--check", "hidden-module"])
+        if not check(rc == 0 and out is not None, f"{label}: triage runs ({err.strip()[:200]})"):
+            return
+        bad = above_info(out)
+        check(not bad, f"{label}: no finding above info ({'; '.join(f['title'] for f in bad[:3])})")
+        hm_summary(ctx, out, label, need=("kprobes", "ftrace"))
+    finally:
+        try:
+            ctx.guest(undo)
+        except RuntimeError as e:
+            check(False, f"{label}: kprobes removed ({e})")
+
+
 def one_guest(series, work):
     name = f"t1-triage-{series}-{os.getpid()}"
     label = f"[{series}]"
@@ -358,8 +448,12 @@ def one_guest(series, work):
                   f"{label} clean: the process checks and yara ran ({sorted(ran)})")
             check({"syscall-hook", "idt-hook", "inline-hook", "ftrace-hook", "kprobe-hook", "bpf-programs"} <= ran,
                   f"{label} clean: the kernel-integrity checks ran")
-        # 2. Each scenario.
+            hm_summary(ctx, out, f"{label} clean")
+        # 1b. The kernel's own code in module space (kprobe slots, an ftrace trampoline) is not a finding.
         only = os.environ.get("HVS_E2E_SCENARIOS", "").split(",")
+        if only == [""] or "hidden module" in only:
+            module_space_users(ctx)
+        # 2. Each scenario.
         for sc in SCENARIOS:
             if only != [""] and sc["name"] not in only:
                 continue

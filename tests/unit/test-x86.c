@@ -664,6 +664,123 @@ static void test_vas_read_same_with_and_without_cache(void **state) {
         hvs_vas_free(as);
 }
 
+/* ---- range walk ---- */
+
+#define MODS 0xffffffffc0000000ull
+
+struct leaves {
+        struct hvs_x86_leaf v[64];
+        size_t n;
+        int stop_at;            /* return -ECANCELED at this leaf (0 = never) */
+};
+
+static int collect(void *ud, const struct hvs_x86_leaf *l) {
+        struct leaves *c = ud;
+        if (c->stop_at && (int)c->n + 1 == c->stop_at)
+                return -ECANCELED;
+        assert_true(c->n < ARRAY_SIZE(c->v));
+        c->v[c->n++] = *l;
+        return 0;
+}
+
+static void test_range_walk_leaves(void **state) {
+        struct fake_guest *g = *state;
+        /* 4 KiB text (exec), data (NX), a hole, a 2 MiB page, and a page far above in the next PUD. */
+        fake_map(g, HVS_GVA(MODS + 0x1000), HVS_GPA(0x10000), X86_PAGE_SIZE_4K, 0);
+        fake_map(g, HVS_GVA(MODS + 0x2000), HVS_GPA(0x11000), X86_PAGE_SIZE_4K, RWX | X86_PTE_NX);
+        fake_map(g, HVS_GVA(MODS + 0x400000), HVS_GPA(0x200000), X86_PAGE_SIZE_2M, 0);
+        fake_map(g, HVS_GVA(MODS + 0x3e000000), HVS_GPA(0x12000), X86_PAGE_SIZE_4K, 0);
+        fake_map(g, HVS_GVA(MODS - 0x1000), HVS_GPA(0x13000), X86_PAGE_SIZE_4K, 0);     /* below the range */
+        struct leaves c = { 0 };
+        struct hvs_x86_range_stats st;
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, HVS_GVA(MODS), HVS_GVA(0xffffffffff000000ull),
+                                            4096, collect, &c, &st),
+                         0);
+        assert_int_equal(c.n, 4);
+        assert_int_equal(st.leaves, 4);
+        assert_int_equal(st.bad, 0);
+        assert_int_equal(c.v[0].va, MODS + 0x1000);
+        assert_int_equal(c.v[0].pa, 0x10000);
+        assert_int_equal(c.v[0].size, 0x1000);
+        assert_int_equal(c.v[0].flags & HVS_X86_PAGE_NX, 0);
+        assert_int_equal(c.v[1].va, MODS + 0x2000);
+        assert_true((c.v[1].flags & HVS_X86_PAGE_NX) && (c.v[1].flags & HVS_X86_PAGE_WRITABLE));
+        assert_int_equal(c.v[2].va, MODS + 0x400000);
+        assert_int_equal(c.v[2].page_size, X86_PAGE_SIZE_2M);
+        assert_int_equal(c.v[2].size, X86_PAGE_SIZE_2M);
+        assert_int_equal(c.v[3].va, MODS + 0x3e000000);
+        /* Tables read: the top levels once each, one PD, two PTs: nothing below empty entries. */
+        assert_int_equal(st.tables, (uint64_t)g->paging - 2 + 1 + 2);
+}
+
+static void test_range_walk_clips(void **state) {
+        struct fake_guest *g = *state;
+        fake_map(g, HVS_GVA(MODS + 0x200000), HVS_GPA(0x200000), X86_PAGE_SIZE_2M, 0);
+        struct leaves c = { 0 };
+        /* A range inside the large page: one leaf, clipped, its pa offset kept. */
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, HVS_GVA(MODS + 0x201000),
+                                            HVS_GVA(MODS + 0x203000), 4096, collect, &c, NULL),
+                         0);
+        assert_int_equal(c.n, 1);
+        assert_int_equal(c.v[0].va, MODS + 0x201000);
+        assert_int_equal(c.v[0].pa, 0x201000);
+        assert_int_equal(c.v[0].size, 0x2000);
+        assert_int_equal(c.v[0].page_size, X86_PAGE_SIZE_2M);
+}
+
+static void test_range_walk_bounds(void **state) {
+        struct fake_guest *g = *state;
+        for (int i = 0; i < 8; i++)
+                fake_map(g, HVS_GVA(MODS + 0x200000ull * i), HVS_GPA(0x10000), X86_PAGE_SIZE_4K, 0);
+        struct leaves c = { 0 };
+        struct hvs_x86_range_stats st;
+        hvs_gva lo = HVS_GVA(MODS), hi = HVS_GVA(MODS + 0x1000000);
+        /* Table cap: the top levels and the PD, then 2 of the 8 PTs. */
+        uint64_t cap = (uint64_t)g->paging - 1 + 2;
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, lo, hi, cap, collect, &c, &st), -E2BIG);
+        assert_int_equal(c.n, 2);
+        assert_int_equal(st.tables, cap);
+        /* The callback stops the walk. */
+        c = (struct leaves){ .stop_at = 3 };
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, lo, hi, 4096, collect, &c, NULL), -ECANCELED);
+        assert_int_equal(c.n, 2);
+        /* Bad ranges. */
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, hi, lo, 4096, collect, &c, NULL), -EINVAL);
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, HVS_GVA(0x7ffffffff000ull), lo, 4096, collect,
+                                            &c, NULL),
+                         -EINVAL);
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, (enum hvs_paging)3, lo, hi, 4096, collect, &c, NULL),
+                         -EINVAL);
+}
+
+static void test_range_walk_hostile(void **state) {
+        struct fake_guest *g = *state;
+        fake_map(g, HVS_GVA(MODS + 0x1000), HVS_GPA(0x10000), X86_PAGE_SIZE_4K, 0);
+        fake_map(g, HVS_GVA(MODS + 0x400000), HVS_GPA(0x10000), X86_PAGE_SIZE_4K, 0);
+        /* One PD entry points outside RAM, another at the PD itself (a recursive mapping). */
+        fake_entry_set(g, g->root, HVS_GVA(MODS + 0x400000), FAKE_PD, (0x7f00000000ull & X86_PHYS_MASK) | X86_PTE_P);
+        hvs_gpa pd = HVS_GPA(fake_entry_get(g, g->root, HVS_GVA(MODS), FAKE_PDPT) & X86_PHYS_MASK);
+        fake_entry_set(g, g->root, HVS_GVA(MODS + 0x600000), FAKE_PD, pd.v | X86_PTE_P | X86_PTE_RW);
+        struct leaves c = { 0 };
+        struct hvs_x86_range_stats st;
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, HVS_GVA(MODS), HVS_GVA(MODS + 0x800000), 4096,
+                                            collect, &c, &st),
+                         0);
+        assert_int_equal(st.bad, 1);
+        /* The PD read as a page table maps its own entries' targets as pages: bounded by the 2 MiB it covers. */
+        assert_true(c.n >= 1 && c.n <= 1 + 512);
+        assert_int_equal(c.v[0].va, MODS + 0x1000);
+        /* PS at the top level is corrupt: skipped and counted. */
+        fake_entry_set(g, g->root, HVS_GVA(MODS), g->paging == HVS_PAGING_5LEVEL ? FAKE_PML5 : FAKE_PML4,
+                       0x200000 | X86_PTE_P | X86_PTE_PS);
+        c.n = 0;
+        assert_int_equal(hvs_x86_walk_range(g->mem, g->root, g->paging, HVS_GVA(MODS), HVS_GVA(MODS + 0x800000), 4096,
+                                            collect, &c, &st),
+                         0);
+        assert_int_equal(c.n, 0);
+        assert_int_equal(st.bad, 1);
+}
+
 #define BOTH(f)                                                 \
         { #f "/4-level", f, setup_4level, teardown, NULL },     \
         { #f "/5-level", f, setup_5level, teardown, NULL }
@@ -707,6 +824,10 @@ int main(void) {
                 BOTH(test_vas_tlb_flush_forgets),
                 BOTH(test_vas_tlb_matches_uncached),
                 BOTH(test_vas_read_same_with_and_without_cache),
+                BOTH(test_range_walk_leaves),
+                BOTH(test_range_walk_clips),
+                BOTH(test_range_walk_bounds),
+                BOTH(test_range_walk_hostile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

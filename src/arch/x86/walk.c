@@ -107,3 +107,88 @@ int hvs_x86_translate(hvs_mem *m, hvs_gpa root, enum hvs_paging paging, hvs_gva 
                       uint64_t *ret_page_size) {
         return hvs_x86_translate_ex(m, root, paging, gva, ret, ret_page_size, NULL);
 }
+
+/* ---- range walk ---- */
+
+struct range_walk {
+        hvs_mem *m;
+        const struct pt_level *levels;
+        size_t n;
+        unsigned vbits;                 /* 48 or 57 */
+        uint64_t lo, last;              /* [lo, last] in vbits-bit (not sign-extended) form */
+        uint64_t max_tables;
+        int (*fn)(void *ud, const struct hvs_x86_leaf *leaf);
+        void *ud;
+        struct hvs_x86_range_stats st;
+};
+
+static uint64_t canonical(uint64_t raw, unsigned vbits) {
+        return raw & (1ull << (vbits - 1)) ? raw | ~((1ull << vbits) - 1) : raw;
+}
+
+/* Walk the slots of the table at @table (level @i, slot 0 maps @base) that meet [w->lo, w->last]. */
+static int walk_table(struct range_walk *w, uint64_t table, size_t i, uint64_t base, uint32_t perms) {
+        const struct pt_level *l = &w->levels[i];
+        uint64_t span = 1ull << l->shift, top = base + (span << 9) - 1;
+        uint64_t from = MAX(w->lo, base), to = MIN(w->last, top);
+        if (from > to)
+                return 0;
+        size_t s0 = (size_t)((from - base) >> l->shift), s1 = (size_t)((to - base) >> l->shift);
+        if (w->st.tables >= w->max_tables)
+                return -E2BIG;
+        w->st.tables++;
+        uint8_t raw[4096];
+        int r = hvs_mem_read(w->m, HVS_GPA(table + s0 * 8), raw, (s1 - s0 + 1) * 8);
+        if (r == -EIO)
+                return r;
+        if (r < 0) {
+                w->st.bad++;
+                return 0;
+        }
+        for (size_t s = s0; s <= s1; s++) {
+                uint64_t e = hvs_le64(raw + (s - s0) * 8);
+                if (!(e & X86_PTE_P))
+                        continue;
+                uint64_t va = base + (uint64_t)s * span;
+                uint32_t p = x86_perms_accumulate(perms, e);
+                if ((e & X86_PTE_PS) && l->ps == PS_RESERVED) {
+                        w->st.bad++;
+                        continue;
+                }
+                if (l->ps == PS_IGNORED || (e & X86_PTE_PS)) {
+                        uint64_t a = MAX(va, w->lo), b = MIN(va + span - 1, w->last);
+                        struct hvs_x86_leaf leaf = {
+                                .va = canonical(a, w->vbits),
+                                .pa = (e & X86_PHYS_MASK & ~(span - 1)) + (a - va),
+                                .size = b - a + 1,
+                                .page_size = span,
+                                .flags = p,
+                        };
+                        w->st.leaves++;
+                        if ((r = w->fn(w->ud, &leaf)) < 0)
+                                return r;
+                        continue;
+                }
+                if ((r = walk_table(w, e & X86_PHYS_MASK, i + 1, va, p)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int hvs_x86_walk_range(hvs_mem *m, hvs_gpa root, enum hvs_paging paging, hvs_gva lo, hvs_gva hi,
+                       uint64_t max_tables, int (*fn)(void *ud, const struct hvs_x86_leaf *leaf), void *ud,
+                       struct hvs_x86_range_stats *ret_stats) {
+        struct range_walk w = { .m = m, .max_tables = max_tables, .fn = fn, .ud = ud };
+        w.levels = mode_levels(paging, &w.n);
+        if (!w.levels || !fn || lo.v >= hi.v || !hvs_gva_canonical(lo, paging) ||
+            !hvs_gva_canonical(HVS_GVA(hi.v - 1), paging) || (lo.v >> 63) != ((hi.v - 1) >> 63))
+                return -EINVAL;
+        w.vbits = w.levels[0].shift + 9;
+        uint64_t mask = (1ull << w.vbits) - 1;
+        w.lo = lo.v & mask;
+        w.last = (hi.v - 1) & mask;
+        int r = walk_table(&w, root.v & X86_PHYS_MASK, 0, 0, x86_perms_init());
+        if (ret_stats)
+                *ret_stats = w.st;
+        return r;
+}

@@ -94,4 +94,57 @@ HVS_MUST_CHECK int hvs_x86_translate_ex(hvs_mem *m, hvs_gpa root, enum hvs_pagin
                                         hvs_gva gva, hvs_gpa *ret, uint64_t *ret_page_size,
                                         uint32_t *ret_flags);
 
+/**
+ * struct hvs_x86_leaf - one present leaf entry met by hvs_x86_walk_range().
+ * @va:        first guest-virtual address of the piece (canonical), clipped
+ *             to the range walked
+ * @pa:        guest-physical address of @va
+ * @size:      bytes mapped from @va, clipped to the range walked
+ * @page_size: the size of the page the leaf maps (4 KiB, 2 MiB or 1 GiB)
+ * @flags:     HVS_X86_PAGE_* accumulated over the levels of the walk
+ */
+struct hvs_x86_leaf {
+        uint64_t va, pa, size, page_size;
+        uint32_t flags;
+};
+
+/**
+ * struct hvs_x86_range_stats - what one hvs_x86_walk_range() did.
+ * @tables: page-table pages read (whole or the part the range covers)
+ * @leaves: leaf entries passed to the callback
+ * @bad:    entries skipped as corrupt (PS at PML4/PML5) or tables that could
+ *          not be read (outside guest RAM)
+ */
+struct hvs_x86_range_stats {
+        uint64_t tables, leaves, bad;
+};
+
+/**
+ * hvs_x86_walk_range() - call @fn for every present leaf that maps part of
+ * [@lo, @hi), in ascending address order.
+ * @m, @root, @paging: as hvs_x86_translate_ex()
+ * @lo, @hi:     canonical addresses of the same half, @lo < @hi; @hi is
+ *               excluded
+ * @max_tables:  the most page-table pages read (a named limit of the caller)
+ * @fn:          called with each leaf (borrowed for the call); a negative
+ *               return stops the walk and is returned
+ * @ret_stats:   nullable; filled also when the walk stops early
+ *
+ * Each table is read once, only over the slots the range covers, so a
+ * non-present upper entry skips its whole span at the cost of 8 bytes. The
+ * walk descends at most one table per level below each entry: the range
+ * bounds it whatever the tables contain (tables that point at each other
+ * are each read once per entry that names them, never more than the
+ * range's span allows), and @max_tables bounds it again. A table outside
+ * guest RAM or a reserved-bit large entry is skipped and counted in @bad.
+ * Uncached (does not use a vas's translation cache).
+ * Return: 0; -EINVAL for a bad @paging or range; -E2BIG when @max_tables
+ * tables were read and more were needed (the leaves before stay reported);
+ * -EIO from the backend; @fn's negative return.
+ */
+HVS_MUST_CHECK int hvs_x86_walk_range(hvs_mem *m, hvs_gpa root, enum hvs_paging paging, hvs_gva lo,
+                                      hvs_gva hi, uint64_t max_tables,
+                                      int (*fn)(void *ud, const struct hvs_x86_leaf *leaf), void *ud,
+                                      struct hvs_x86_range_stats *ret_stats);
+
 #endif
