@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end test of 'hvscope triage' on the lab guest (suite 'e2e').
 
-For each kernel series (HVS_E2E_KERNELS, default "6.1"): boot the lab guest,
+For each kernel series (HVS_E2E_KERNELS, default "6.1 6.12"): boot the lab guest,
 then
   1. clean guest: every check runs and no finding is above "info"; the
      hidden-module views all ran and every mapped area of module space has
@@ -471,7 +471,7 @@ def one_guest(series, work):
 def main():
     work = tempfile.mkdtemp(prefix="hvs-e2e-triage-")
     try:
-        for series in os.environ.get("HVS_E2E_KERNELS", "6.1").split():
+        for series in os.environ.get("HVS_E2E_KERNELS", "6.1 6.12").split():
             one_guest(series, work)
     finally:
         run(["rm", "-rf", work])
