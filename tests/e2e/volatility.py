@@ -89,6 +89,9 @@ def vol_rows(vol, image, symdir, cache):
     if "--offline" in help_text:
         cmd.append("--offline")
     if "--cache-path" in help_text:
+        # Volatility opens CACHE/identifier.cache with sqlite and does not
+        # create the directory: a missing one ends the run before stacking.
+        os.makedirs(cache, exist_ok=True)
         cmd += ["--cache-path", cache]
     cmd.append("linux.pslist")
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=VOL_TIMEOUT)
