@@ -141,7 +141,8 @@ def one_boot(vol, series, kaslr, work, first):
     check(len(rows) > 20, f"{label} Volatility lists the guest's processes ({len(rows)})")
     check(vset == hset, f"{label} Volatility's pslist == hvscope ps on the image: {len(vset)} vs {len(hset)} "
                         f"(only Volatility: {sorted(vset - hset)[:5]}, only hvscope: {sorted(hset - vset)[:5]})")
-    check(all(int(r["TID"]) == int(r["PID"]) for r in rows), f"{label} one row per process (TID == PID)")
+    check(bool(rows) and all(int(r["TID"]) == int(r["PID"]) for r in rows),
+          f"{label} one row per process (TID == PID)")
     # Volatility masks kernel addresses to the layer's 48 bits (symbol_mask, Pointer.dereference).
     mask = (1 << 48) - 1
     haddr = {p["pid"]: int(p["task_address"], 16) & mask for p in hps}
