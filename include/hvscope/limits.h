@@ -207,6 +207,10 @@
 #define HVS_TRACE_DEFAULT_PER_INTERVAL 256u
 /* Rate-summary events per interval (the busiest keys; the rest in one). */
 #define HVS_TRACE_MAX_RATE_EVENTS 64u
+/* A rate summary over a shorter interval (the tail read when a watch stops)
+ * gives its count but no per-second rate: a few events in a millisecond are
+ * no rate. */
+#define HVS_TRACE_MIN_RATE_MS 100u
 /* Data pages of each CPU's perf ring: default (4 MiB) and most (16 MiB). */
 #define HVS_TRACE_DEFAULT_RING_PAGES 1024u
 #define HVS_TRACE_MAX_RING_PAGES 4096u

@@ -127,12 +127,18 @@ static void summarize(struct trace_src *t) {
                 struct trace_key *k = top[i];
                 char what[160], members[512];
                 t->kops->key_text(t, k, what, sizeof what, members, sizeof members);
-                snprintf(t->summary, sizeof t->summary, "%s %.0f/s (%" PRIu64 " in %.2f s, %" PRIu64 " since start)",
-                         what, (double)k->interval / secs, k->interval, secs, k->total);
-                snprintf(t->json, sizeof t->json, "{%s,\"count\":%" PRIu64 ",\"per_second\":%.1f,\"interval_ms\":%.0f,"
+                char rate[48] = "";
+                if (secs * 1e3 >= HVS_TRACE_MIN_RATE_MS) {
+                        snprintf(t->summary, sizeof t->summary, "%s %.0f/s (%" PRIu64 " in %.2f s, %" PRIu64 " since start)",
+                                 what, (double)k->interval / secs, k->interval, secs, k->total);
+                        snprintf(rate, sizeof rate, ",\"per_second\":%.1f", (double)k->interval / secs);
+                } else {
+                        snprintf(t->summary, sizeof t->summary, "%s %" PRIu64 " in the last %.0f ms (%" PRIu64 " since start)",
+                                 what, k->interval, secs * 1e3, k->total);
+                }
+                snprintf(t->json, sizeof t->json, "{%s,\"count\":%" PRIu64 "%s,\"interval_ms\":%.0f,"
                          "\"total\":%" PRIu64 ",\"suppressed\":%" PRIu64 ",\"qemu.pid\":%d,\"host.tid\":%u}",
-                         members, k->interval, (double)k->interval / secs, secs * 1e3, k->total, k->suppressed, (int)t->pid,
-                         k->last_tid);
+                         members, k->interval, rate, secs * 1e3, k->total, k->suppressed, (int)t->pid, k->last_tid);
                 trace_emit(t, now, t->kops->category, "rate-summary", 0, -1, t->summary, t->json);
                 k->interval = 0;
         }

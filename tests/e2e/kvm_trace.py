@@ -155,7 +155,7 @@ try:
           "every port-io event is from a thread of VM A's QEMU (pid %d)" % pid_a)
     rates = [e["data"] for e in ev_a if e["action"] == "rate-summary" and e["data"].get("kind") == "port-io"
              and e["data"].get("key") == 0x3f5 and e["data"].get("direction") == "write"]
-    best = max((r["per_second"] for r in rates), default=0)
+    best = max((r.get("per_second", 0) for r in rates), default=0)
     check(best >= 1000, "rate of port-io 0x3f5 write for VM A is plausible: %.0f/s (>= 1000/s)" % best)
     check(not [e for e in ev_a if port_of(e) == PORT_B], "no event of VM B's port %#x in VM A's trace" % PORT_B)
     summed = sum(e["data"]["count"] for e in ev_a if e["action"] == "rate-summary" and "count" in (e["data"] or {}))
@@ -182,7 +182,7 @@ try:
               "hvscope watch: port-io events at 0x3f5 (%d port-io events)" % len(wport))
         check(all(e["hvscope"]["qemu"]["pid"] == pid_a and e["hvscope"]["host"]["tid"] in threads_a for e in wport),
               "hvscope watch: every port-io event is from a thread of VM A's QEMU")
-        wr = max((e["hvscope"]["per_second"] for e in wev if e["event"]["action"] == "rate-summary"
+        wr = max((e["hvscope"].get("per_second", 0) for e in wev if e["event"]["action"] == "rate-summary"
                   and e["hvscope"].get("key") == 0x3f5 and e["hvscope"].get("direction") == "write"), default=0)
         check(wr >= 1000, "hvscope watch: 0x3f5 write rate %.0f/s (>= 1000/s)" % wr)
         check(not any(port_of({"action": e["event"]["action"], "data": e.get("hvscope")}) == PORT_B for e in wev),
@@ -196,12 +196,12 @@ try:
     ev_b, c_b = trace(pid_b, 3, "--source", "kvm")
     g1, t1 = kvm_guest.counter(ram_b), time.monotonic()
     guest_rate = ((g1 - g0) & 0xffffffff) / (t1 - t0)
-    rb = [e["data"]["per_second"] for e in ev_b if e["action"] == "rate-summary" and e["data"].get("kind") == "port-io"
+    rb = [e["data"].get("per_second", 0) for e in ev_b if e["action"] == "rate-summary" and e["data"].get("kind") == "port-io"
           and e["data"].get("key") == PORT_B]
     traced = max(rb, default=0)
     check(traced > 0 and 0.5 <= traced / max(guest_rate, 1) <= 2.0,
           "VM B: traced rate of port %#x %.0f/s matches the guest's own count %.0f/s (x0.5-2)" % (PORT_B, traced, guest_rate))
-    storm = [e for e in ev_b if e["action"] == "rate-summary" and port_of(e) == 0x3f5 and e["data"]["per_second"] > 100]
+    storm = [e for e in ev_b if e["action"] == "rate-summary" and port_of(e) == 0x3f5 and e["data"].get("per_second", 0) > 100]
     check(not storm, "no floppy storm in VM B's trace")
 
     # --- hostile: a guest that reads every port in turn (a new key per exit) ---
