@@ -152,46 +152,65 @@ int hp_view_idr(struct hp_ctx *c, struct addrset *out) {
 
 /* ---- run queues ---- */
 
+/* A depth-first walk of a kernel rb tree (rb_node.rb_left/rb_right) with a
+ * 256-entry stack; the nodes visited count against @budget, which every walk
+ * of the view shares. */
+struct rb_iter {
+        uint64_t stack[256];
+        size_t sp;
+};
+
+static void rb_iter_init(struct rb_iter *it, uint64_t root) {
+        it->sp = 0;
+        if (root)
+                it->stack[it->sp++] = root;
+}
+
+/* The next node in kernel memory; 0 when the tree or the budget is done. */
+static uint64_t rb_iter_next(struct hp_ctx *c, struct rb_iter *it, uint32_t *budget) {
+        while (it->sp && *budget) {
+                uint64_t node = it->stack[--it->sp];
+                if (!kb_kernel(&c->kb, node))
+                        continue;
+                (*budget)--;
+                uint64_t l = 0, r = 0;
+                if (rd64(c->kv, node, c->o->rb_left, &l) == 0 && l && it->sp < ARRAY_SIZE(it->stack))
+                        it->stack[it->sp++] = l;
+                if (rd64(c->kv, node, c->o->rb_right, &r) == 0 && r && it->sp < ARRAY_SIZE(it->stack))
+                        it->stack[it->sp++] = r;
+                return node;
+        }
+        return 0;
+}
+
+/* One CFS entity: a task, or a group whose own cfs_rq is queued. */
+static int cfs_entity(struct hp_ctx *c, uint64_t se, struct addrset *out, uint64_t *queue, size_t *nq, size_t qcap) {
+        const struct hp_offsets *o = c->o;
+        if (!se || !kb_kernel(&c->kb, se))
+                return 0;
+        uint64_t my_q = 0;
+        if (o->se_my_q != HP_ABSENT && rd64(c->kv, se, o->se_my_q, &my_q) == 0 && my_q) {
+                if (kb_kernel(&c->kb, my_q) && *nq < qcap)
+                        queue[(*nq)++] = my_q;
+                return 0;
+        }
+        return addrset_add(out, se - o->task_se, c->max_tasks);
+}
+
 /* Walk one cfs_rq: its curr and its rb tree; group entities queue their own cfs_rq. */
 static int rq_walk_cfs(struct hp_ctx *c, uint64_t cfs, struct addrset *out, uint64_t *queue, size_t *nq,
                        size_t qcap, uint32_t *budget) {
         const struct hp_offsets *o = c->o;
-        uint64_t ents[2] = { 0, 0 };
-        (void)rd64(c->kv, cfs, o->cfs_curr, &ents[0]);
-        uint64_t stack[256];
-        size_t sp = 0;
-        uint64_t root;
-        if (rd64(c->kv, cfs, o->cfs_timeline, &root) == 0 && root)
-                stack[sp++] = root;
-        for (size_t k = 0; k < 1 || sp; k++) {
-                uint64_t se;
-                if (k == 0) {
-                        se = ents[0];
-                } else {
-                        uint64_t node = stack[--sp];
-                        if (!*budget || !kb_kernel(&c->kb, node))
-                                continue;
-                        (*budget)--;
-                        uint64_t l = 0, r = 0;
-                        if (rd64(c->kv, node, o->rb_left, &l) == 0 && l && sp < ARRAY_SIZE(stack))
-                                stack[sp++] = l;
-                        if (rd64(c->kv, node, o->rb_right, &r) == 0 && r && sp < ARRAY_SIZE(stack))
-                                stack[sp++] = r;
-                        se = node - o->se_run_node;
-                }
-                if (!se || !kb_kernel(&c->kb, se))
-                        continue;
-                uint64_t my_q = 0;
-                if (o->se_my_q != HP_ABSENT && rd64(c->kv, se, o->se_my_q, &my_q) == 0 && my_q) {
-                        if (kb_kernel(&c->kb, my_q) && *nq < qcap)
-                                queue[(*nq)++] = my_q;
-                        continue;
-                }
-                int e = addrset_add(out, se - o->task_se, c->max_tasks);
-                if (e < 0)
-                        return e;
-        }
-        return 0;
+        uint64_t curr = 0, root = 0, node;
+        (void)rd64(c->kv, cfs, o->cfs_curr, &curr);
+        int e = cfs_entity(c, curr, out, queue, nq, qcap);
+        if (rd64(c->kv, cfs, o->cfs_timeline, &root) < 0)
+                root = 0;
+        struct rb_iter it;
+        rb_iter_init(&it, root);
+        while (e == 0 && (node = rb_iter_next(c, &it, budget)))
+                e = cfs_entity(c, node - o->se_run_node, out, queue, nq, qcap);
+        return e;
 }
 
 /* Walk one rt_rq: every priority's list of sched_rt_entity.run_list; an
@@ -237,28 +256,16 @@ static int rq_walk_rt(struct hp_ctx *c, uint64_t rt, struct addrset *out, uint64
  * that is not a task (the fair server), 0 for none. */
 static int rq_walk_dl(struct hp_ctx *c, uint64_t dl, uint64_t skip, struct addrset *out, uint32_t *budget) {
         const struct hp_offsets *o = c->o;
-        uint64_t stack[256], root;
-        size_t sp = 0;
-        if (rd64(c->kv, dl, o->dl_root, &root) == 0 && root)
-                stack[sp++] = root;
-        while (sp && *budget) {
-                uint64_t node = stack[--sp];
-                if (!kb_kernel(&c->kb, node))
-                        continue;
-                (*budget)--;
-                uint64_t l = 0, r = 0;
-                if (rd64(c->kv, node, o->rb_left, &l) == 0 && l && sp < ARRAY_SIZE(stack))
-                        stack[sp++] = l;
-                if (rd64(c->kv, node, o->rb_right, &r) == 0 && r && sp < ARRAY_SIZE(stack))
-                        stack[sp++] = r;
-                uint64_t se = node - o->dl_rb_node;
-                if (se == skip)
-                        continue;
-                int e = addrset_add(out, se - o->task_dl, c->max_tasks);
-                if (e < 0)
-                        return e;
-        }
-        return 0;
+        uint64_t root = 0, node;
+        if (rd64(c->kv, dl, o->dl_root, &root) < 0)
+                root = 0;
+        struct rb_iter it;
+        rb_iter_init(&it, root);
+        int e = 0;
+        while (e == 0 && (node = rb_iter_next(c, &it, budget)))
+                if (node - o->dl_rb_node != skip)
+                        e = addrset_add(out, node - o->dl_rb_node - o->task_dl, c->max_tasks);
+        return e;
 }
 
 int hp_view_runqueues(struct hp_ctx *c, struct addrset *out) {
