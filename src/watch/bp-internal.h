@@ -35,6 +35,9 @@ struct bp_event {
         char data[8192];
 };
 
+/* A pointer into the kernel half (what a task, cred or GS base must be). */
+static inline bool kernel_addr(uint64_t a) { return a >= 0xff00000000000000ull; }
+
 /* What bp_task_info() reads of a task (pid -1 = unknown). */
 struct task_info {
         int32_t pid, tid;

@@ -76,7 +76,6 @@ struct bp_source {
 
 /* ---- decoding ------------------------------------------------------------------- */
 
-static bool kernel_addr(uint64_t a) { return a >= 0xff00000000000000ull; }
 
 int bp_current(hvs_linux *k, const struct bp_offsets *o, const struct rsp_x86_regs *regs, uint64_t *ret) {
         uint64_t gs = kernel_addr(regs->gs_base) ? regs->gs_base : regs->k_gs_base, a, task;

@@ -84,6 +84,19 @@ void jb_init(struct jbuf *j, char *buf, size_t cap) {
         put(j, "{", 1);
 }
 
+bool jb_reopen(struct jbuf *j, char *buf, size_t cap, const char *obj) {
+        size_t n = obj ? strlen(obj) : 0;
+        if (n < 2 || obj[0] != '{' || obj[n - 1] != '}')
+                return false;
+        *j = (struct jbuf){ .p = buf, .cap = cap, .first = n == 2 };
+        if (cap)
+                buf[0] = '\0';
+        else
+                j->overflow = true;
+        put(j, obj, n - 1);
+        return true;
+}
+
 const char *jb_end(struct jbuf *j) {
         put(j, "}", 1);
         return j->overflow ? NULL : j->p;

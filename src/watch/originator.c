@@ -99,8 +99,8 @@ int orig_current(hvs_linux *k, uint64_t per_cpu_offset, uint64_t current_off, ui
                 return -EBADMSG;
         if ((r = hvs_vas_read_u64(k->kvas, HVS_GVA(a), &task)) < 0)
                 return r;
-        if (task < 0xff00000000000000ull)
-                return -EBADMSG;        /* not a kernel pointer */
+        if (!kernel_addr(task))
+                return -EBADMSG;
         *ret = task;
         return 0;
 }
@@ -115,16 +115,10 @@ int orig_annotate(hvs_linux *k, uint64_t per_cpu_offset, uint64_t current_off, u
         bp_task_info(k, task, &ti, comm, comm_cap);
         if (ti.pid < 0)
                 return -EFAULT;
-        /* The source's object without its closing brace, then ours. */
-        size_t n = json ? strlen(json) : 0;
-        if (n < 2 || json[n - 1] != '}' || n >= cap)
-                return -EBADMSG;
+        /* The source's members, then ours. */
         struct jbuf j;
-        jb_init(&j, out, cap);
-        memcpy(out, json, n - 1);
-        out[n - 1] = '\0';
-        j.len = n - 1;
-        j.first = n <= 2;
+        if ((json && strlen(json) >= cap) || !jb_reopen(&j, out, cap, json))
+                return -EBADMSG;
         jb_i64(&j, "process.pid", ti.pid);
         jb_i64(&j, "process.thread.id", ti.tid);
         jb_str(&j, "process.name", comm);

@@ -22,6 +22,9 @@ struct jbuf {
 
 /* Writer over @buf[@cap]; starts the object ("{"). */
 void jb_init(struct jbuf *j, char *buf, size_t cap);
+/* Writer over @buf[@cap] that goes on with the JSON object @obj (its members
+ * kept, its closing brace dropped). Return: false if @obj is not "{...}". */
+bool jb_reopen(struct jbuf *j, char *buf, size_t cap, const char *obj);
 /* Ends the object ("}") and NUL-terminates; returns j->p, or NULL on overflow. */
 const char *jb_end(struct jbuf *j);
 void jb_str(struct jbuf *j, const char *key, const char *val);
