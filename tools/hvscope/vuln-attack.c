@@ -590,6 +590,15 @@ static void watch_text(const struct attack *a, bool bp, char *buf, size_t cap) {
                 addf(buf, cap, "; breakpoint on commit_creds unavailable: %s", b->why);
 }
 
+/* The end of an event row: the events not kept, then what the sources did. */
+static void events_tail(const struct attack *a, bool bp, struct ev_row *row) {
+        if (a->ev_dropped)
+                addf(row->detail, sizeof row->detail, "; %" PRIu64 " events beyond the first %d not kept", a->ev_dropped,
+                     ATTACK_MAX_EVENTS);
+        addf(row->detail, sizeof row->detail, "; ");
+        watch_text(a, bp, row->detail, sizeof row->detail);
+}
+
 /* credential-change-events: a change of a process's UID to 0, from either source. */
 static void cred_row(const struct attack *a, struct ev_row *row) {
         if (!a->fr.started && !a->bp.started) {
@@ -636,11 +645,7 @@ static void cred_row(const struct attack *a, struct ev_row *row) {
                         }
                 addf(row->detail, sizeof row->detail, "%s)", other > 2 ? ", ..." : "");
         }
-        if (a->ev_dropped)
-                addf(row->detail, sizeof row->detail, "; %" PRIu64 " events beyond the first %d not kept", a->ev_dropped,
-                     ATTACK_MAX_EVENTS);
-        addf(row->detail, sizeof row->detail, "; ");
-        watch_text(a, true, row->detail, sizeof row->detail);
+        events_tail(a, true, row);
 }
 
 /* process-start-events: the flight recorder's process events; the processes
@@ -696,11 +701,7 @@ static void proc_events_row(const struct attack *a, struct ev_row *row) {
                 addf(row->detail, sizeof row->detail, "; %zu more", shown - 6);
         if (transient)
                 addf(row->detail, sizeof row->detail, "; %zu processes gone by the end of the attack", transient);
-        if (a->ev_dropped)
-                addf(row->detail, sizeof row->detail, "; %" PRIu64 " events beyond the first %d not kept", a->ev_dropped,
-                     ATTACK_MAX_EVENTS);
-        addf(row->detail, sizeof row->detail, "; ");
-        watch_text(a, false, row->detail, sizeof row->detail);
+        events_tail(a, false, row);
 }
 
 /* guest-kernel-integrity: the triage checks of kint_checks[]. */
