@@ -43,6 +43,7 @@ struct orig_source {
         int64_t refreshed_ns;
         hvs_watch_emit_fn emit;         /* during a step: where events go */
         void *ctx;
+        bool fresh;                     /* translations dropped in this step */
         uint64_t annotated, unknown_thread, unread;
         char data[HVS_WATCH_ORIG_DATA];
         char comm[17];
@@ -163,6 +164,11 @@ static int orig_emit(void *ctx, const hvs_watch_event *ev) {
                 return o->emit(o->ctx, ev);
         }
         hvs_linux *k = hvs_session_linux(o->s);
+        if (!o->fresh) {
+                /* The guest ran since the last step: drop cached translations, once. */
+                hvs_linux_refresh(k);
+                o->fresh = true;
+        }
         int64_t lag = ev->ts_ns ? hvs_watch_now_ns() - ev->ts_ns : 0;
         int32_t pid;
         if (orig_annotate(k, o->per_cpu_offset, o->current_off, (uint32_t)cpu, lag, ev->data_json, o->data,
@@ -192,8 +198,7 @@ static int orig_step(hvs_watch_source *src, int64_t now_ns, hvs_watch_emit_fn em
         struct orig_source *o = (struct orig_source *)src;
         o->emit = emit;
         o->ctx = ctx;
-        /* The guest ran since the last step: drop cached translations. */
-        hvs_linux_refresh(hvs_session_linux(o->s));
+        o->fresh = false;
         return o->inner->ops->step(o->inner, now_ns, orig_emit, o, diag);
 }
 
